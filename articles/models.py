@@ -1,0 +1,360 @@
+"""Stories and who made them: Section, Contributor, Image, Article, Byline and StatusChange."""
+
+import math
+import re
+from typing import Self
+
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+
+from .images import validate_image_file
+from .sanitize import sanitize_html
+from .slugs import unique_slug
+
+WORDS_PER_MINUTE = 230
+
+
+def language_choices() -> list[tuple[str, str]]:
+    return [
+        (code, LANG_INFO.get(code, {}).get("name", code)) for code in settings.ORIGINAL_LANGUAGES
+    ]
+
+
+def is_right_to_left(language_code: str) -> bool:
+    return bool(LANG_INFO.get(language_code, {}).get("bidi", False))
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True, blank=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections are listed by this number, then by name."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Section, self.name, max_length=100, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class Image(models.Model):
+    """A picture the newsroom may publish, with the words that must travel with it."""
+
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_file],
+        help_text="JPEG, PNG, WebP or GIF.",
+    )
+    alt_text = models.CharField(
+        max_length=300, help_text="What the picture shows, for readers who cannot see it."
+    )
+    caption = models.TextField(blank=True)
+    credit = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(alt_text=""), name="image_alt_text_required"),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text
+
+
+class Contributor(models.Model):
+    """Someone credited on stories: staff reporter, freelancer, translator or photographer."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    affiliation = models.CharField(
+        max_length=200, blank=True, help_text='Role or affiliation line, e.g. "Reporter in Daraa".'
+    )
+    bio = models.TextField(blank=True)
+    photo = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contributor",
+        help_text="The staff account of this contributor, if they have one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(
+                Contributor, self.name, max_length=200, exclude_pk=self.pk
+            )
+        super().save(*args, **kwargs)
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def published(self) -> Self:
+        """Stories a reader may see now: published, or scheduled with their time come."""
+        return self.filter(
+            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
+            published_at__lte=timezone.now(),
+        )
+
+    def for_listing(self) -> Self:
+        """Fetch section, bylines and tags up front so list pages stay at a fixed query count."""
+        bylines = Byline.objects.select_related("contributor").order_by("position")
+        return self.select_related("section", "lead_image").prefetch_related(
+            Prefetch("bylines", queryset=bylines), "tags"
+        )
+
+    def for_page(self) -> Self:
+        """Everything one story's page shows, in a fixed number of queries."""
+        from interviews.models import Exchange
+
+        return self.for_listing().select_related("interview").prefetch_related(
+            Prefetch("exchanges", queryset=Exchange.objects.order_by("position"))
+        )
+
+    def latest(self) -> Self:
+        return self.order_by("-published_at", "-pk")
+
+
+class ArticleKind(models.TextChoices):
+    NEWS = "news", "News"
+    ANALYSIS = "analysis", "Analysis"
+    FEATURE = "feature", "Feature"
+    OPINION = "opinion", "Opinion"
+    INTERVIEW = "interview", "Interview"
+
+class ArticleStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    EDITING = "editing", "Editing"
+    TRANSLATION_REVIEW = "translation_review", "Translation review"
+    APPROVED = "approved", "Approved"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Article(models.Model):
+    """One story: the unit of the workflow and of the public site."""
+
+    Kind = ArticleKind
+    Status = ArticleStatus
+
+    headline = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text="The story's address: /articles/<slug>/. Made from the headline if left empty.",
+    )
+    dek = models.TextField("standfirst", blank=True, help_text="One or two sentences under the headline.")
+    body = ProseEditorField(
+        blank=True,
+        sanitize=sanitize_html,
+        extensions={
+            "Bold": True,
+            "Italic": True,
+            "Heading": {"levels": [2, 3]},
+            "BulletList": True,
+            "OrderedList": True,
+            "ListItem": True,
+            "Blockquote": True,
+            "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+            "HardBreak": True,
+            "History": True,
+        },
+        help_text="The intro and text of the story. An interview's questions and answers go below.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.NEWS)
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    tags = TaggableManager(blank=True)
+    lead_image = models.ForeignKey(
+        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    # Translation: the original-language text the English was translated from.
+    original_language = models.CharField(
+        max_length=10, blank=True, choices=language_choices,
+        help_text="Set when the story is translated; its source text is reviewed before publication.",
+    )
+    source_headline = models.CharField("original headline", max_length=300, blank=True)
+    source_dek = models.TextField("original standfirst", blank=True)
+    source_body = models.TextField(
+        "original text", blank=True, help_text="Paragraphs separated by blank lines."
+    )
+
+    # Workflow. Only articles.workflow.transition() changes status.
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    published_at = models.DateTimeField(
+        "publication time", null=True, blank=True,
+        help_text="Set on publication if empty. A future time on a scheduled story is when it goes live.",
+    )
+    withdrawn_reason = models.TextField("public reason for withdrawal", blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Bumped on every save; a form saved against an older version is refused, not merged.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("submit_article", "Can submit a story for editing"),
+            ("edit_any_article", "Can edit and submit stories of others"),
+            ("approve_article", "Can approve stories and send them to translation review"),
+            ("review_translation", "Can pass or return a translation"),
+            ("publish_article", "Can schedule, publish and withdraw stories"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ArticleStatus.values), name="article_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ArticleKind.values), name="article_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(headline=""), name="article_headline_required"),
+            models.CheckConstraint(condition=~Q(slug=""), name="article_slug_required"),
+            models.CheckConstraint(
+                condition=~Q(status__in=["published", "scheduled"]) | Q(published_at__isnull=False),
+                name="article_live_has_publication_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_html(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.headline, max_length=80, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("articles:detail", args=[self.slug])
+
+    @property
+    def is_interview(self) -> bool:
+        return self.kind == self.Kind.INTERVIEW
+
+    @property
+    def is_translated(self) -> bool:
+        return bool(self.original_language)
+
+    @property
+    def original_language_name(self) -> str:
+        return LANG_INFO.get(self.original_language, {}).get("name", self.original_language)
+
+    @property
+    def original_is_right_to_left(self) -> bool:
+        return is_right_to_left(self.original_language)
+
+    def word_count(self) -> int:
+        """Words a reader reads: the body and every exchange (uses prefetched exchanges)."""
+        texts = [strip_tags(self.body)]
+        texts += [f"{e.question} {e.answer}" for e in self.exchanges.all()]
+        return sum(len(re.findall(r"\w+", text)) for text in texts)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.word_count() / WORDS_PER_MINUTE))
+
+
+class BylineRole(models.TextChoices):
+    AUTHOR = "author", "Author"
+    REPORTER = "reporter", "Reporter"
+    INTERVIEWER = "interviewer", "Interviewer"
+    TRANSLATOR = "translator", "Translator"
+    PHOTOGRAPHER = "photographer", "Photographer"
+    EDITOR = "editor", "Editor"
+
+
+class Byline(models.Model):
+    """A credit on a story: who did what, in the order the story names them."""
+
+    Role = BylineRole
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    contributor = models.ForeignKey(Contributor, on_delete=models.PROTECT, related_name="bylines")
+    role = models.CharField(max_length=20, choices=Role.choices, default=BylineRole.AUTHOR)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "position"], name="byline_one_per_position"
+            ),
+            models.UniqueConstraint(
+                fields=["article", "contributor", "role"], name="byline_one_credit_per_role"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=BylineRole.values), name="byline_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contributor} ({self.get_role_display().lower()})"
+
+
+class StatusChange(models.Model):
+    """One move of a story through the workflow: the audit trail, written by transition()."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="status_changes")
+    transition = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=20, choices=Article.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        get_latest_by = "changed_at"
+
+    def __str__(self) -> str:
+        return f"{self.article}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,34 @@
+"""The allow-list for story HTML. Everything a story's body may contain is named here."""
+
+import nh3
+
+# Block and inline elements the body editor produces, and nothing that can run, load or style.
+ALLOWED_TAGS = {
+    "p", "br", "h2", "h3", "h4", "blockquote", "ul", "ol", "li", "hr",
+    "strong", "b", "em", "i", "u", "s", "sub", "sup", "code", "a",
+    "figure", "figcaption", "q", "cite", "abbr",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "hreflang"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "q": {"cite"},
+}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    link_rel="noopener noreferrer",
+    strip_comments=True,
+)
+
+
+def sanitize_html(html: str) -> str:
+    """Return `html` with every element, attribute and URL outside the allow-list removed."""
+    if not html:
+        return ""
+    cleaned = _cleaner.clean(html).strip()
+    # The editor leaves an empty paragraph behind in an empty field; store that as empty.
+    return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned

@@ -1,0 +1,174 @@
+"""Editorial workflow. The only code that changes Article.status."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Article, StatusChange
+
+Status = Article.Status
+
+
+class TransitionNotAllowed(Exception):
+    """The story cannot make this move from the state it is in, or not with what was given."""
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    permission: str
+    comment_required: bool = False
+
+
+# Every allowed move and the permission the person making it needs (DESIGN.md, "The editorial
+# workflow"). Roles are groups holding these permissions; see articles/roles.py.
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        Transition("submit", "Submit", (Status.DRAFT,), Status.EDITING, "articles.submit_article"),
+        Transition(
+            "return_to_reporter", "Return to reporter", (Status.EDITING,), Status.DRAFT,
+            "articles.approve_article", comment_required=True,
+        ),
+        Transition(
+            "send_to_translation_review", "Send to translation review", (Status.EDITING,),
+            Status.TRANSLATION_REVIEW, "articles.approve_article",
+        ),
+        Transition(
+            "pass_translation", "Pass translation", (Status.TRANSLATION_REVIEW,), Status.APPROVED,
+            "articles.review_translation",
+        ),
+        Transition(
+            "return_translation", "Return translation", (Status.TRANSLATION_REVIEW,),
+            Status.EDITING, "articles.review_translation", comment_required=True,
+        ),
+        Transition("approve", "Approve", (Status.EDITING,), Status.APPROVED, "articles.approve_article"),
+        Transition(
+            "schedule", "Schedule", (Status.APPROVED,), Status.SCHEDULED, "articles.publish_article"
+        ),
+        Transition(
+            "publish", "Publish", (Status.APPROVED, Status.SCHEDULED), Status.PUBLISHED,
+            "articles.publish_article",
+        ),
+        Transition(
+            "withdraw", "Withdraw", (Status.PUBLISHED,), Status.WITHDRAWN,
+            "articles.publish_article", comment_required=True,
+        ),
+        Transition(
+            "back_to_draft", "Back to draft", (Status.WITHDRAWN,), Status.DRAFT,
+            "articles.publish_article",
+        ),
+    ]
+}
+
+
+def is_own(article: Article, user: AbstractBaseUser) -> bool:
+    """A reporter's own story: one they created or one that credits them."""
+    if article.created_by_id is not None and article.created_by_id == user.pk:
+        return True
+    return article.bylines.filter(contributor__user_id=user.pk).exists()
+
+
+def check(article: Article, transition: Transition, *, by: AbstractBaseUser) -> None:
+    """Raise if `by` may not make `transition` on `article` now; the message is for the admin."""
+    if article.status not in transition.sources:
+        raise TransitionNotAllowed(
+            f"“{transition.label}” is not possible while the story is "
+            f"{article.get_status_display().lower()}."
+        )
+    if not by.has_perm(transition.permission):
+        raise PermissionDenied(f"You do not have permission to {transition.label.lower()} stories.")
+    if transition.name == "submit" and not by.has_perm("articles.edit_any_article"):
+        if not is_own(article, by):
+            raise PermissionDenied("Reporters may submit only their own stories.")
+    if transition.name == "approve" and article.is_translated:
+        raise TransitionNotAllowed(
+            f"This story is translated from {article.original_language_name}: "
+            "send it to translation review instead of approving it directly."
+        )
+    if transition.name == "send_to_translation_review" and not article.is_translated:
+        raise TransitionNotAllowed(
+            "This story has no original language, so there is no translation to review."
+        )
+
+
+def available_transitions(article: Article, *, by: AbstractBaseUser) -> list[Transition]:
+    """The moves `by` may make on `article` now, in workflow order: the admin's buttons."""
+    available = []
+    for spec in TRANSITIONS.values():
+        try:
+            check(article, spec, by=by)
+        except (TransitionNotAllowed, PermissionDenied):
+            continue
+        available.append(spec)
+    return available
+
+
+def transition(
+    article: Article,
+    name: str,
+    *,
+    by: AbstractBaseUser,
+    comment: str = "",
+    publish_at: datetime | None = None,
+) -> StatusChange:
+    """Move `article` through the named transition on behalf of `by`, and record who did it.
+
+    Raises TransitionNotAllowed for a move the story's state or the input does not allow, and
+    PermissionDenied for a person who may not make it. Either way nothing changes.
+    """
+    spec = TRANSITIONS.get(name)
+    if spec is None:
+        raise TransitionNotAllowed(f"There is no workflow step called “{name}”.")
+    comment = (comment or "").strip()
+    if spec.comment_required and not comment:
+        what = "a public reason" if spec.name == "withdraw" else "a comment"
+        raise TransitionNotAllowed(f"“{spec.label}” needs {what}.")
+    now = timezone.now()
+
+    with transaction.atomic():
+        # Lock the row where the database can (PostgreSQL); the conditional UPDATE below is what
+        # makes the move race-safe everywhere, SQLite included.
+        current = Article.objects.select_for_update().get(pk=article.pk)
+        check(current, spec, by=by)
+
+        fields: dict[str, object] = {"status": spec.target, "updated_at": now}
+        if spec.name == "schedule":
+            if publish_at is None or publish_at <= now:
+                raise TransitionNotAllowed("Scheduling needs a publication time in the future.")
+            fields["published_at"] = publish_at
+        elif spec.name == "publish":
+            if current.published_at is None or current.status == Status.SCHEDULED:
+                # A scheduled story that an editor publishes early goes live now.
+                fields["published_at"] = (
+                    now if current.published_at is None else min(current.published_at, now)
+                )
+            fields["withdrawn_reason"] = ""
+        elif spec.name == "withdraw":
+            fields["withdrawn_reason"] = comment
+        elif spec.name == "back_to_draft":
+            fields["withdrawn_reason"] = ""
+
+        moved = Article.objects.filter(pk=current.pk, status=current.status).update(**fields)
+        if moved != 1:
+            raise TransitionNotAllowed("Someone else moved this story just now; reload and retry.")
+        change = StatusChange.objects.create(
+            article=current,
+            transition=spec.name,
+            from_status=current.status,
+            to_status=spec.target,
+            changed_by=by,
+            changed_at=now,
+            comment=comment,
+        )
+
+    for field, value in fields.items():
+        setattr(article, field, value)
+    return change
