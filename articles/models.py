@@ -110,9 +110,7 @@ class Contributor(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(
-                Contributor, self.name, max_length=200, exclude_pk=self.pk
-            )
+            self.slug = unique_slug(Contributor, self.name, max_length=200, exclude_pk=self.pk)
         super().save(*args, **kwargs)
 
 
@@ -135,8 +133,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Everything one story's page shows, in a fixed number of queries."""
         from interviews.models import Exchange
 
-        return self.for_listing().select_related("interview").prefetch_related(
-            Prefetch("exchanges", queryset=Exchange.objects.order_by("position"))
+        return (
+            self.for_listing()
+            .select_related("interview")
+            .prefetch_related(Prefetch("exchanges", queryset=Exchange.objects.order_by("position")))
         )
 
     def latest(self) -> Self:
@@ -149,6 +149,7 @@ class ArticleKind(models.TextChoices):
     FEATURE = "feature", "Feature"
     OPINION = "opinion", "Opinion"
     INTERVIEW = "interview", "Interview"
+
 
 class ArticleStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -173,7 +174,9 @@ class Article(models.Model):
         blank=True,
         help_text="The story's address: /articles/<slug>/. Made from the headline if left empty.",
     )
-    dek = models.TextField("standfirst", blank=True, help_text="One or two sentences under the headline.")
+    dek = models.TextField(
+        "standfirst", blank=True, help_text="One or two sentences under the headline."
+    )
     body = ProseEditorField(
         blank=True,
         sanitize=sanitize_html,
@@ -202,8 +205,12 @@ class Article(models.Model):
 
     # Translation: the original-language text the English was translated from.
     original_language = models.CharField(
-        max_length=10, blank=True, choices=language_choices,
-        help_text="Set when the story is translated; its source text is reviewed before publication.",
+        max_length=10,
+        blank=True,
+        choices=language_choices,
+        help_text=(
+            "Set when the story is translated; its source text is reviewed before publication."
+        ),
     )
     source_headline = models.CharField("original headline", max_length=300, blank=True)
     source_dek = models.TextField("original standfirst", blank=True)
@@ -216,8 +223,13 @@ class Article(models.Model):
         max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
     )
     published_at = models.DateTimeField(
-        "publication time", null=True, blank=True,
-        help_text="Set on publication if empty. A future time on a scheduled story is when it goes live.",
+        "publication time",
+        null=True,
+        blank=True,
+        help_text=(
+            "Set on publication if empty. "
+            "A future time on a scheduled story is when it goes live."
+        ),
     )
     withdrawn_reason = models.TextField("public reason for withdrawal", blank=True, editable=False)
 
@@ -324,9 +336,7 @@ class Byline(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["article", "position"], name="byline_one_per_position"
-            ),
+            models.UniqueConstraint(fields=["article", "position"], name="byline_one_per_position"),
             models.UniqueConstraint(
                 fields=["article", "contributor", "role"], name="byline_one_credit_per_role"
             ),

@@ -30,9 +30,7 @@ def unique_slug(
     others = model._default_manager.all()
     if exclude_pk is not None:
         others = others.exclude(pk=exclude_pk)
-    taken = set(
-        others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True)
-    )
+    taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
     candidate, n = base, 2
     while candidate in taken:
         suffix = f"-{n}"

@@ -34,35 +34,61 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         Transition("submit", "Submit", (Status.DRAFT,), Status.EDITING, "articles.submit_article"),
         Transition(
-            "return_to_reporter", "Return to reporter", (Status.EDITING,), Status.DRAFT,
-            "articles.approve_article", comment_required=True,
+            "return_to_reporter",
+            "Return to reporter",
+            (Status.EDITING,),
+            Status.DRAFT,
+            "articles.approve_article",
+            comment_required=True,
         ),
         Transition(
-            "send_to_translation_review", "Send to translation review", (Status.EDITING,),
-            Status.TRANSLATION_REVIEW, "articles.approve_article",
+            "send_to_translation_review",
+            "Send to translation review",
+            (Status.EDITING,),
+            Status.TRANSLATION_REVIEW,
+            "articles.approve_article",
         ),
         Transition(
-            "pass_translation", "Pass translation", (Status.TRANSLATION_REVIEW,), Status.APPROVED,
+            "pass_translation",
+            "Pass translation",
+            (Status.TRANSLATION_REVIEW,),
+            Status.APPROVED,
             "articles.review_translation",
         ),
         Transition(
-            "return_translation", "Return translation", (Status.TRANSLATION_REVIEW,),
-            Status.EDITING, "articles.review_translation", comment_required=True,
+            "return_translation",
+            "Return translation",
+            (Status.TRANSLATION_REVIEW,),
+            Status.EDITING,
+            "articles.review_translation",
+            comment_required=True,
         ),
-        Transition("approve", "Approve", (Status.EDITING,), Status.APPROVED, "articles.approve_article"),
+        Transition(
+            "approve", "Approve", (Status.EDITING,), Status.APPROVED, "articles.approve_article"
+        ),
         Transition(
             "schedule", "Schedule", (Status.APPROVED,), Status.SCHEDULED, "articles.publish_article"
         ),
         Transition(
-            "publish", "Publish", (Status.APPROVED, Status.SCHEDULED), Status.PUBLISHED,
+            "publish",
+            "Publish",
+            (Status.APPROVED, Status.SCHEDULED),
+            Status.PUBLISHED,
             "articles.publish_article",
         ),
         Transition(
-            "withdraw", "Withdraw", (Status.PUBLISHED,), Status.WITHDRAWN,
-            "articles.publish_article", comment_required=True,
+            "withdraw",
+            "Withdraw",
+            (Status.PUBLISHED,),
+            Status.WITHDRAWN,
+            "articles.publish_article",
+            comment_required=True,
         ),
         Transition(
-            "back_to_draft", "Back to draft", (Status.WITHDRAWN,), Status.DRAFT,
+            "back_to_draft",
+            "Back to draft",
+            (Status.WITHDRAWN,),
+            Status.DRAFT,
             "articles.publish_article",
         ),
     ]

@@ -14,7 +14,11 @@ INSERTION = re.compile(r"\[[^\[\]\n]+\]")
 def paragraphs(text: str) -> list[str]:
     """Split plain text into paragraphs at blank lines, folding the line breaks inside each."""
     blocks = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
-    return [" ".join(line.strip() for line in block.splitlines()).strip() for block in blocks if block.strip()]
+    return [
+        " ".join(line.strip() for line in block.splitlines()).strip()
+        for block in blocks
+        if block.strip()
+    ]
 
 
 class Interview(models.Model):
@@ -44,7 +48,9 @@ class Exchange(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     question = models.TextField()
     answer = models.TextField(
-        help_text="Paragraphs separated by blank lines. [Square brackets] mark editorial insertions."
+        help_text=(
+            "Paragraphs separated by blank lines. [Square brackets] mark editorial insertions."
+        )
     )
     question_original = models.TextField("original question", blank=True)
     answer_original = models.TextField("original answer", blank=True)

@@ -94,9 +94,7 @@ class ArticleFactory(DjangoModelFactory):
     @factory.post_generation
     def byline_count(self, create, extracted, **kwargs):
         for position in range(extracted or 0):
-            Byline.objects.create(
-                article=self, contributor=ContributorFactory(), position=position
-            )
+            Byline.objects.create(article=self, contributor=ContributorFactory(), position=position)
 
 
 class BylineFactory(DjangoModelFactory):
