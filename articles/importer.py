@@ -437,7 +437,7 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
             return ImportResult(
                 article,
                 "skipped",
-                f"“{article.headline}” is {article.get_status_display().lower()}, "
+                f"“{article.headline}” is past draft (now: {article.get_status_display()}), "
                 "so it was left as it is",
             )
         created = article is None

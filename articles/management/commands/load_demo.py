@@ -1,0 +1,111 @@
+"""python manage.py load_demo : demo accounts and stories for a first look at the newsroom."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from articles import workflow
+from articles.importer import import_story_file
+from articles.models import Article, Byline, Contributor, Section
+from articles.roles import EDITOR, REPORTER, TRANSLATOR
+from interviews.models import Interview
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+SAMPLE = DEMO_DIR / "rebels-is-truce-south-damascus.txt"
+RAQQA = DEMO_DIR / "raqqa-school-reopens.txt"
+
+ACCOUNTS = [("editor", EDITOR), ("reporter", REPORTER), ("translator", TRANSLATOR)]
+
+# The sample was copied from a web page, so it carries no header: these credits are what its text
+# says ("Ammar al-Maydani, a south Damascus media activist tells Moutasem Jamal").
+SAMPLE_CREDITS = {
+    "section": "Syria",
+    "tags": ["Damascus", "Islamic State", "truce"],
+    "interviewer": ("Moutasem Jamal", "Reporter in Damascus"),
+    "interviewee": ("Ammar al-Maydani", "a south Damascus media activist"),
+}
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo accounts (editor, reporter, translator) and import the demo stories: the "
+        "sample interview published, the Raqqa interview waiting for translation review."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password",
+            help="Give every demo account this password (default: a new random one each run).",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
+
+    def handle(self, *args, password=None, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "load_demo makes accounts with printed passwords; it runs only with DEBUG on."
+            )
+        with transaction.atomic():
+            passwords = self.create_accounts(password)
+            editor = get_user_model().objects.get(username="editor")
+            reporter = get_user_model().objects.get(username="reporter")
+            sample = self.publish_sample(editor)
+            raqqa = self.raqqa_for_review(reporter, editor)
+        self.stdout.write(self.style.SUCCESS("Demo content is ready."))
+        self.stdout.write(f"  Published: {settings.SITE_URL}{sample.get_absolute_url()}")
+        self.stdout.write(f"  In translation review: “{raqqa.headline}”")
+        self.stdout.write(f"Log in at {settings.SITE_URL}/admin/ as:")
+        for username, role in ACCOUNTS:
+            self.stdout.write(f"  {role.lower():<10}  username {username:<10}  password {passwords[username]}")
+
+    def create_accounts(self, password: str | None) -> dict[str, str]:
+        passwords = {}
+        for username, role in ACCOUNTS:
+            user, _ = get_user_model().objects.get_or_create(
+                username=username, defaults={"email": f"{username}@newsroom.localhost"}
+            )
+            user.is_staff = True
+            passwords[username] = password or secrets.token_urlsafe(9)
+            user.set_password(passwords[username])
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+        return passwords
+
+    def publish_sample(self, editor) -> Article:
+        result = import_story_file(SAMPLE, by=editor)
+        article = result.article
+        if result.action == "skipped":
+            return article
+        credits = SAMPLE_CREDITS
+        article.section, _ = Section.objects.get_or_create(name=credits["section"])
+        article.save()
+        article.tags.set(credits["tags"])
+        name, affiliation = credits["interviewer"]
+        interviewer, _ = Contributor.objects.get_or_create(
+            name=name, defaults={"affiliation": affiliation}
+        )
+        Byline.objects.get_or_create(
+            article=article, contributor=interviewer, role=Byline.Role.INTERVIEWER, position=0
+        )
+        name, description = credits["interviewee"]
+        Interview.objects.update_or_create(
+            article=article,
+            defaults={"interviewee_name": name, "interviewee_description": description},
+        )
+        for step in ("submit", "approve", "publish"):
+            workflow.transition(article, step, by=editor, comment="Demo set-up")
+        return article
+
+    def raqqa_for_review(self, reporter, editor) -> Article:
+        result = import_story_file(RAQQA, by=reporter)
+        article = result.article
+        if result.action != "skipped":
+            workflow.transition(article, "submit", by=reporter, comment="Demo set-up")
+            workflow.transition(article, "send_to_translation_review", by=editor)
+        return article
