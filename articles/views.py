@@ -1,16 +1,127 @@
 """Public story pages: thin views over ArticleQuerySet."""
 
-from django.http import Http404
-from django.shortcuts import render
+import calendar
+from datetime import datetime
 
-from .models import Article
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from taggit.models import Tag
+
+from .caching import public_page
+from .models import Article, Byline, Contributor, Section
+
+PAGE_SIZE = 20
 
 
+def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    """The page of `queryset` asked for by ?page=; a bad or too-high number gives the nearest."""
+    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def gone(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """410 Gone with the public reason, if `slug` is a withdrawn story; otherwise None."""
+    withdrawn = (
+        Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN)
+        .only("headline", "withdrawn_reason", "slug")
+        .first()
+    )
+    if withdrawn is None:
+        return None
+    return render(request, "410.html", {"article": withdrawn}, status=410)
+
+
+@public_page
 def article_detail(request, slug: str):
-    """A published story. Any other state answers 404, so unpublished slugs cannot be found."""
-    try:
-        article = Article.objects.published().for_page().get(slug=slug)
-    except Article.DoesNotExist:
-        raise Http404("No such story.") from None
-    template = "interviews/interview_detail.html" if article.is_interview else "articles/article_detail.html"
+    """A published story. Withdrawn answers 410 with its reason; any other state 404, so that
+    unpublished slugs cannot be discovered."""
+    article = Article.objects.published().for_page().filter(slug=slug).first()
+    if article is None:
+        response = gone(request, slug)
+        if response is not None:
+            return response
+        raise Http404("No such story.")
+    if article.is_interview:
+        template = "interviews/interview_detail.html"
+    else:
+        template = "articles/article_detail.html"
     return render(request, template, {"article": article})
+
+
+@public_page
+def article_original(request, slug: str):
+    """The original-language text of a published translated story, with lang and dir set."""
+    article = Article.objects.published().for_page().filter(slug=slug).first()
+    if article is None:
+        response = gone(request, slug)
+        if response is not None:
+            return response
+        raise Http404("No such story.")
+    if not article.is_translated or not (article.source_headline or article.source_body):
+        raise Http404("This story has no original-language text.")
+    return render(request, "articles/article_original.html", {"article": article})
+
+
+@public_page
+def section_detail(request, slug: str):
+    section = get_object_or_404(Section, slug=slug)
+    articles = Article.objects.published().filter(section=section).for_listing().latest()
+    context = {"section": section, "page": paginate(request, articles)}
+    return render(request, "articles/section_detail.html", context)
+
+
+@public_page
+def tag_detail(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    articles = Article.objects.published().filter(tags__slug=slug).for_listing().latest()
+    context = {"tag": tag, "page": paginate(request, articles)}
+    return render(request, "articles/tag_detail.html", context)
+
+
+@public_page
+def contributor_detail(request, slug: str):
+    """A contributor's bio and photo, and their published stories grouped by the role they had."""
+    contributor = get_object_or_404(
+        Contributor.objects.select_related("photo"), slug=slug
+    )
+    credits = (
+        Byline.objects.filter(contributor=contributor, article__in=Article.objects.published())
+        .select_related("article", "article__section")
+        .order_by("role", "-article__published_at", "-article__pk")
+    )
+    return render(
+        request,
+        "articles/contributor_detail.html",
+        {"contributor": contributor, "page": paginate(request, credits, 50)},
+    )
+
+
+@public_page
+def archive_month(request, year: int, month: int):
+    """Stories published in one calendar month (site time zone), with the months that have any."""
+    if not 1 <= month <= 12 or not 1900 <= year <= 9999:
+        raise Http404("No such month.")
+    zone = timezone.get_current_timezone()
+    start = datetime(year, month, 1, tzinfo=zone)
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    end = datetime(next_year, next_month, 1, tzinfo=zone)
+    articles = (
+        Article.objects.published()
+        .filter(published_at__gte=start, published_at__lt=end)
+        .for_listing()
+        .latest()
+    )
+    months = Article.objects.published().dates("published_at", "month", order="DESC")
+    return render(
+        request,
+        "articles/archive_month.html",
+        {
+            "month_start": start,
+            "month_name": calendar.month_name[month],
+            "year": year,
+            "page": paginate(request, articles),
+            "months": months,
+        },
+    )

@@ -2,16 +2,30 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from articles.caching import public_page
+from articles.sitemaps import SITEMAPS
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS, "template_name": "sitemap.xml"},
+        name="sitemap",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("articles/", include("articles.urls")),
+    path("", include("articles.urls")),
 ]
+
+handler500 = "newsroom.views.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

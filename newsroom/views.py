@@ -1,19 +1,82 @@
-"""Site-wide views: the home page and the health check."""
+"""Site-wide views: home, search, robots.txt, the 500 page and the health check."""
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 
-from articles.models import Article
+from articles.caching import public_page
+from articles.models import Article, Section
+from articles.search import search_articles
+from articles.views import paginate
 
-HOME_PAGE_SIZE = 20
+LATEST_COUNT = 12
+STORIES_PER_SECTION = 3
 
 
+@public_page
 def home(request):
-    articles = Article.objects.published().for_listing().latest()[:HOME_PAGE_SIZE]
-    return render(request, "home.html", {"articles": articles})
+    """The lead story, the latest after it, and the newest few of each section."""
+    latest = list(Article.objects.published().for_listing().latest()[: LATEST_COUNT + 1])
+    return render(
+        request,
+        "home.html",
+        {
+            "lead": latest[0] if latest else None,
+            "latest": latest[1:],
+            "section_groups": section_groups(),
+        },
+    )
+
+
+def section_groups() -> list[tuple[Section, list[Article]]]:
+    """Each section with its newest published stories, in one query whatever their number."""
+
+    ranked = (
+        Article.objects.published()
+        .filter(section__isnull=False)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("section_id")],
+                order_by=[F("published_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(rank__lte=STORIES_PER_SECTION)
+        .select_related("section", "lead_image")
+        .order_by("section__position", "section__name", "rank")
+    )
+    groups: dict[int, tuple[Section, list[Article]]] = {}
+    for article in ranked:
+        groups.setdefault(article.section_id, (article.section, []))[1].append(article)
+    return list(groups.values())
+
+
+@public_page
+def search(request):
+    """Full-text search of published stories; an empty query shows the form alone."""
+    query = request.GET.get("q", "").strip()[:200]
+    page = paginate(request, search_articles(query)) if query else None
+    return render(request, "search.html", {"query": query, "page": page})
+
+
+@public_page
+def robots_txt(request):
+    return HttpResponse(
+        loader.render_to_string("robots.txt", {"SITE_URL": settings.SITE_URL}),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def server_error(request):
+    """The 500 page in the site's design, rendered without the database (which may be down)."""
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({"SITE_NAME": settings.SITE_NAME}))
 
 
 @never_cache

@@ -1,0 +1,124 @@
+"""RSS 2.0 and Atom feeds of the latest published stories: site-wide, per section, per tag."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+from taggit.models import Tag
+
+from .models import Article, Section
+from .templatetags.bylines import authors_of, format_byline
+
+FEED_SIZE = 30
+
+
+class LatestFeed(Feed):
+    """The newest published stories, with their full text and everyone credited."""
+
+    description_template = None
+
+    def title(self, obj=None):
+        return f"{settings.SITE_NAME}: latest stories"
+
+    def link(self, obj=None):
+        return "/"
+
+    def description(self, obj=None):
+        return f"The latest reporting and interviews from {settings.SITE_NAME}."
+
+    def articles(self, obj=None):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return self.articles(obj).for_page().latest()[:FEED_SIZE]
+
+    def item_title(self, item: Article) -> str:
+        return item.headline
+
+    def item_description(self, item: Article) -> str:
+        """The dek, the body, and for an interview each question and answer: the full story."""
+        parts = [f"<p><strong>{escape(item.dek)}</strong></p>"] if item.dek else []
+        parts.append(item.body)  # sanitized on save
+        if item.is_interview:
+            for exchange in item.exchanges.all():
+                parts.append(f"<p><strong>Q: {escape(exchange.question)}</strong></p>")
+                parts += [f"<p>{escape(p)}</p>" for p in exchange.answer_paragraphs]
+        return "\n".join(parts)
+
+    def item_link(self, item: Article) -> str:
+        return item.get_absolute_url()
+
+    def item_guid(self, item: Article) -> str:
+        return f"{settings.SITE_URL}{item.get_absolute_url()}"
+
+    item_guid_is_permalink = True
+
+    def item_author_name(self, item: Article) -> str:
+        names = [person.name for person in authors_of(item)]
+        return ", ".join(names) if names else settings.SITE_NAME
+
+    def item_author_link(self, item: Article) -> str | None:
+        people = authors_of(item)
+        return f"{settings.SITE_URL}/contributors/{people[0].slug}/" if people else None
+
+    def item_pubdate(self, item: Article):
+        return item.published_at
+
+    def item_updateddate(self, item: Article):
+        return item.updated_at
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [tag.name for tag in item.tags.all()]
+
+    def item_extra_kwargs(self, item: Article) -> dict:
+        return {"byline": format_byline(item)}
+
+
+class LatestAtomFeed(LatestFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestFeed.description
+
+
+class SectionFeed(LatestFeed):
+    def get_object(self, request, slug: str) -> Section:
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj: Section) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Section) -> str:
+        return f"/sections/{obj.slug}/"
+
+    def description(self, obj: Section) -> str:
+        return obj.description or f"The latest {obj.name} stories from {settings.SITE_NAME}."
+
+    def articles(self, obj: Section):
+        return Article.objects.published().filter(section=obj)
+
+
+class SectionAtomFeed(SectionFeed):
+    feed_type = Atom1Feed
+    subtitle = SectionFeed.description
+
+
+class TagFeed(LatestFeed):
+    def get_object(self, request, slug: str) -> Tag:
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj: Tag) -> str:
+        return f"{settings.SITE_NAME}: stories tagged {obj.name}"
+
+    def link(self, obj: Tag) -> str:
+        return f"/tags/{obj.slug}/"
+
+    def description(self, obj: Tag) -> str:
+        return f"The latest stories tagged {obj.name} from {settings.SITE_NAME}."
+
+    def articles(self, obj: Tag):
+        return Article.objects.published().filter(tags__slug=obj.slug)
+
+
+class TagAtomFeed(TagFeed):
+    feed_type = Atom1Feed
+    subtitle = TagFeed.description

@@ -1,0 +1,154 @@
+"""Full-text search over published stories: PostgreSQL ranking and snippets, SQLite fallback.
+
+On PostgreSQL the search vector is computed in the query (headline A, dek B, body, exchanges and
+contributor names C) with the English configuration, so "negotiations" finds "negotiate". A
+stored SearchVectorField with a GIN index will replace the computed vector once the model has one.
+"""
+
+import re
+
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.db import connection
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Article, Byline
+
+SEARCH_CONFIG = "english"
+# Markers PostgreSQL puts around matched words; they cannot occur in text a person typed, so the
+# snippet can be escaped first and the markers turned into <mark> afterwards.
+START, STOP = "\x02", "\x03"
+MAX_QUERY_LENGTH = 200
+SNIPPET_CHARS = 220
+
+
+class StripTags(Func):
+    """Tags out of stored (sanitized) body HTML, so snippets and ranking see words only."""
+
+    function = "REGEXP_REPLACE"
+    template = "%(function)s(%(expressions)s, '<[^>]+>', ' ', 'g')"
+    output_field = TextField()
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def clean_query(text: str) -> str:
+    """A query as a person meant it: control characters out, whitespace folded, length capped."""
+    text = re.sub(r"[\x00-\x1f\x7f]", " ", text or "")
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+def mark(snippet: str) -> SafeString:
+    """Escape a snippet, then turn the match markers into <mark> elements."""
+    escaped = escape(snippet)
+    return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def search_articles(text: str) -> QuerySet[Article]:
+    """Published stories matching `text`, best first, each with a `snippet_html` attribute
+    (set when the page is iterated; see SearchResults)."""
+    text = clean_query(text)
+    published = Article.objects.published()
+    if not text:
+        return published.none()
+    if is_postgresql():
+        return _postgresql(published, text)
+    return _fallback(published, text)
+
+
+def _postgresql(published: QuerySet[Article], text: str) -> QuerySet[Article]:
+    from interviews.models import Exchange
+
+    exchanges = Subquery(
+        Exchange.objects.filter(article=OuterRef("pk"))
+        .values("article")
+        .annotate(text=StringAgg(Concat("question", Value(" "), "answer"), " "))
+        .values("text")[:1]
+    )
+    names = Subquery(
+        Byline.objects.filter(article=OuterRef("pk"))
+        .values("article")
+        .annotate(text=StringAgg("contributor__name", " "))
+        .values("text")[:1]
+    )
+    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    vector = (
+        SearchVector("headline", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
+        + SearchVector(StripTags("body"), weight="C", config=SEARCH_CONFIG)
+        + SearchVector(Coalesce(exchanges, Value("")), weight="C", config=SEARCH_CONFIG)
+        + SearchVector(Coalesce(names, Value("")), weight="B", config=SEARCH_CONFIG)
+    )
+    snippet_source = Func(
+        F("dek"), Value(" "), StripTags("body"), Value(" "), Coalesce(exchanges, Value("")),
+        function="CONCAT", output_field=TextField(),
+    )
+    return (
+        published.annotate(search=vector)
+        .filter(search=query)
+        .annotate(
+            rank=SearchRank(vector, query),
+            raw_snippet=SearchHeadline(
+                snippet_source,
+                query,
+                config=SEARCH_CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .for_listing()
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
+def _fallback(published: QuerySet[Article], text: str) -> QuerySet[Article]:
+    """SQLite and other databases: every word must appear somewhere (case-insensitive)."""
+    condition = Q()
+    for word in text.split()[:8]:
+        condition &= (
+            Q(headline__icontains=word)
+            | Q(dek__icontains=word)
+            | Q(body__icontains=word)
+            | Q(pk__in=_exchange_ids(word))
+            | Q(pk__in=Byline.objects.filter(contributor__name__icontains=word).values("article"))
+        )
+    return published.filter(condition).for_listing().latest()
+
+
+def _exchange_ids(word: str):
+    from interviews.models import Exchange
+
+    return Exchange.objects.filter(Q(question__icontains=word) | Q(answer__icontains=word)).values(
+        "article"
+    )
+
+
+def snippet_for(article: Article, text: str) -> SafeString:
+    """The highlighted snippet of one result: PostgreSQL's when it made one, else our own."""
+    raw = getattr(article, "raw_snippet", None)
+    if raw:
+        return mark(raw)
+    source = " ".join(f"{article.dek} {strip_tags(article.body)}".split())
+    words = [re.escape(w) for w in clean_query(text).split() if w]
+    if not words:
+        return mark(source[:SNIPPET_CHARS])
+    pattern = re.compile("|".join(words), re.IGNORECASE)
+    found = pattern.search(source)
+    start = max(0, found.start() - 60) if found else 0
+    piece = source[start : start + SNIPPET_CHARS]
+    piece = ("…" if start else "") + piece + ("…" if start + SNIPPET_CHARS < len(source) else "")
+    return mark(pattern.sub(lambda m: f"{START}{m.group(0)}{STOP}", piece))

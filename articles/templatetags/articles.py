@@ -1,0 +1,119 @@
+"""Template tags for public pages: pictures from renditions, JSON-LD, share links, snippets."""
+
+import json
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from articles.models import Article, Image
+from articles.renditions import renditions_for
+from articles.search import snippet_for
+
+from .bylines import authors_of
+
+register = template.Library()
+
+# The same escapes as Django's json_script: nothing inside can close the <script> element.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def absolute(path: str) -> str:
+    return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(image: Image | None, sizes: str = "100vw", css_class: str = "", eager: bool = False):
+    """{% picture image sizes="..." %}: <picture> with WebP and fallback srcsets, never the
+    original upload, with width and height so the page does not jump as it loads."""
+    return {
+        "image": image,
+        "set": renditions_for(image),
+        "sizes": sizes,
+        "css_class": css_class,
+        "eager": eager,
+    }
+
+
+@register.simple_tag
+def image_url(image: Image | None, width: int = 1280) -> str:
+    """Absolute URL of one fallback rendition, for Open Graph and JSON-LD; '' without one."""
+    found = renditions_for(image)
+    return absolute(found.default(width).url) if found else ""
+
+
+@register.simple_tag
+def news_article_json_ld(article: Article) -> SafeString:
+    """schema.org NewsArticle for `article`, in a <script> that its text cannot break out of."""
+    url = absolute(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline[:110],
+        "description": article.dek,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.updated_at.isoformat() if article.updated_at else None,
+        "inLanguage": "en",
+        "author": [
+            {
+                "@type": "Person",
+                "name": person.name,
+                "url": absolute(f"/contributors/{person.slug}/"),
+            }
+            for person in authors_of(article)
+        ],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": settings.SITE_URL + "/",
+            "logo": {"@type": "ImageObject", "url": absolute(static("favicon.svg"))},
+        },
+        "keywords": [tag.name for tag in article.tags.all()],
+    }
+    if article.section_id:
+        data["articleSection"] = article.section.name
+    lead = image_url(article.lead_image)
+    if lead:
+        data["image"] = [lead]
+    data = {key: value for key, value in data.items() if value not in (None, "", [])}
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
+        _JSON_SCRIPT_ESCAPES
+    )
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))
+
+
+@register.simple_tag
+def share_links(article: Article) -> list[tuple[str, str]]:
+    """Plain share links (no scripts, no trackers): (label, href) pairs."""
+    url = absolute(article.get_absolute_url())
+    return [
+        ("Email", "mailto:?" + urlencode({"subject": article.headline, "body": url})),
+        ("X", "https://x.com/intent/post?" + urlencode({"text": article.headline, "url": url})),
+        ("Facebook", "https://www.facebook.com/sharer/sharer.php?" + urlencode({"u": url})),
+        ("WhatsApp", "https://wa.me/?" + urlencode({"text": f"{article.headline} {url}"})),
+    ]
+
+
+@register.simple_tag
+def snippet(article: Article, query: str) -> SafeString:
+    return snippet_for(article, query)
+
+
+@register.simple_tag
+def corrections_of(article: Article) -> list:
+    """The story's public corrections, oldest first, once the Correction model exists."""
+    related = getattr(article, "corrections", None)
+    if related is None:
+        return []
+    return sorted(related.all(), key=lambda c: c.created_at)
+
+
+@register.filter
+def absolute_url(path: str) -> str:
+    return absolute(path)
