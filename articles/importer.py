@@ -249,14 +249,20 @@ class _Reader:
         story = ParsedStory(headline=headline.text)
         position += 1
         if position >= len(paragraphs):
-            raise self.error(headline.line + 1, "expected a publication date after the headline")
+            raise self.error(
+                blocks[position - 1][-1][0],
+                "the file ends after the headline; expected a publication date",
+            )
         published_at = parse_date(paragraphs[position].text)
         if published_at is None:
             dek = paragraphs[position]
             story.dek = CUT_MARKER.sub("", dek.text).strip()
             position += 1
             if position >= len(paragraphs):
-                raise self.error(dek.line + 1, "expected a publication date after the standfirst")
+                raise self.error(
+                    blocks[position - 1][-1][0],
+                    "the file ends after the standfirst; expected a publication date",
+                )
             published_at = parse_date(paragraphs[position].text)
             if published_at is None:
                 found = paragraphs[position]
