@@ -1,0 +1,136 @@
+"""Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+
+from .models import Article
+from .slugs import unique_slug
+
+
+class PositionedRowForm(forms.ModelForm):
+    """A row of an ordered inline. Its position is checked across the formset, not alone against
+    the database, where a swap of two numbers would look like a clash with the row's old self."""
+
+    def _get_validation_exclusions(self):
+        return {*super()._get_validation_exclusions(), "position"}
+
+
+class OrderedInlineFormSet(forms.BaseInlineFormSet):
+    """Inline rows ordered by a ``position`` number the editor types, such as bylines and exchanges.
+
+    Rows are reordered by editing their numbers. Two rows may swap numbers in one save: the
+    database forbids two rows of a story at one position even for an instant, so the rows that
+    move are first parked above every number in use, then saved with their new numbers. A row
+    left without a number goes after the others. Use with PositionedRowForm.
+    """
+
+    position_field = "position"
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        field = form.fields.get(self.position_field)
+        if field is not None:
+            field.required = False
+            field.widget.attrs.setdefault("style", "width: 4em")
+            if form.instance.pk is None:
+                # A blank number on a new row means "at the end", decided in clean().
+                field.initial = None
+
+    def _kept_forms(self) -> list[forms.BaseForm]:
+        deleted = self.deleted_forms if self.can_delete else []
+        kept = []
+        for form in self.forms:
+            if form in deleted or not hasattr(form, "cleaned_data"):
+                continue
+            if form.instance.pk is None and not form.has_changed():
+                continue  # an empty extra row
+            kept.append(form)
+        return kept
+
+    def _position_of(self, form) -> int | None:
+        if self.position_field in form.fields:
+            return form.cleaned_data.get(self.position_field)
+        return getattr(form.instance, self.position_field)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = self._kept_forms()
+        used = [p for p in (self._position_of(form) for form in kept) if p is not None]
+        following = max(used, default=-1) + 1
+        seen: dict[int, int] = {}
+        for form in kept:
+            position = self._position_of(form)
+            if position is None:
+                position = following
+                following += 1
+                form.cleaned_data[self.position_field] = position
+                setattr(form.instance, self.position_field, position)
+            seen[position] = seen.get(position, 0) + 1
+        clashes = sorted(p for p, count in seen.items() if count > 1)
+        if clashes:
+            numbers = ", ".join(str(p) for p in clashes)
+            raise ValidationError(
+                "Two rows have the same position (%(numbers)s): give each row its own number.",
+                code="duplicate_position",
+                params={"numbers": numbers},
+            )
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            self._park_moving_rows()
+        return super().save_existing_objects(commit)
+
+    def _park_moving_rows(self) -> None:
+        moving = [
+            form.instance.pk
+            for form in self.initial_forms
+            if form.instance.pk is not None
+            and (
+                (self.can_delete and self._should_delete_form(form))
+                or self.position_field in form.changed_data
+            )
+        ]
+        if not moving:
+            return
+        rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
+        in_db = rows.aggregate(top=Max(self.position_field))["top"] or 0
+        in_form = max(
+            (self._position_of(form) or 0 for form in self._kept_forms()), default=0
+        )
+        parking = max(in_db, in_form) + 1
+        for offset, pk in enumerate(moving):
+            # A plain UPDATE: the parking spot is not a revision anyone needs to see.
+            rows.filter(pk=pk).update(**{self.position_field: parking + offset})
+
+
+class PasteCopyForm(forms.Form):
+    text = forms.CharField(
+        label="Story text",
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "spellcheck": "false"}),
+        help_text=(
+            "Paste the story as plain text: copied from a web page, or in the newsroom format "
+            "with a header block (see STORY_FORMAT.md)."
+        ),
+    )
+
+
+class ArticleAdminForm(forms.ModelForm):
+    """The story form. An empty slug is made from the headline before the model checks it."""
+
+    class Meta:
+        model = Article
+        fields = (
+            "headline", "slug", "dek", "body", "kind", "section", "tags", "lead_image",
+            "original_language", "source_headline", "source_dek", "source_body", "published_at",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("headline"):
+            cleaned["slug"] = unique_slug(
+                Article, cleaned["headline"], max_length=80, exclude_pk=self.instance.pk
+            )
+        return cleaned

@@ -1,0 +1,379 @@
+"""The story admin: changelist, add form and inlines, reordering, search, filters, paste copy."""
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from articles.models import Article, Byline, Image
+from interviews.models import Exchange, Interview
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ContributorFactory,
+    ImageFactory,
+    InterviewArticleFactory,
+    SectionFactory,
+    png_bytes,
+)
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:articles_article_changelist")
+ADD = reverse("admin:articles_article_add")
+PASTE = reverse("admin:articles_article_paste")
+PASTED_INTERVIEW = """\
+Headline: Bread prices in Yalda
+Dek: A baker explains.
+Byline: Moutasem Jamal (interviewer)
+Interviewee: Abu Khaled — a baker in Yalda
+
+The bakery reopened last week.
+
+Q: What does bread cost?
+
+A: Twice what it did [before the siege].
+
+Q: Who buys it?
+
+Everyone in the street.
+"""
+
+
+def change_url(article) -> str:
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def queries_to_render(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def management(prefix: str, total: int, initial: int) -> dict[str, str]:
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def story_form(article=None, **overrides) -> dict[str, str]:
+    """The POST body of the story form with no inline rows, as the browser would send it."""
+    data = {
+        "headline": article.headline if article else "Schools reopen in Daraa",
+        "slug": article.slug if article else "",
+        "dek": article.dek if article else "Children return after three years.",
+        "body": article.body if article else "<p>The first paragraph.</p>",
+        "kind": article.kind if article else Article.Kind.NEWS,
+        "section": "",
+        "tags": "",
+        "lead_image": "",
+        "original_language": article.original_language if article else "",
+        "source_headline": "",
+        "source_dek": "",
+        "source_body": "",
+        "published_at_0": "",
+        "published_at_1": "",
+        **management("bylines", 0, 0),
+        **management("interview", 0, 0),
+        **management("exchanges", 0, 0),
+    }
+    if article is not None:
+        data["loaded_version"] = str(article.version)
+    data.update(overrides)
+    return data
+
+
+def byline_rows(article) -> dict[str, str]:
+    rows = list(article.bylines.order_by("position"))
+    data = management("bylines", len(rows), len(rows))
+    for i, byline in enumerate(rows):
+        data.update(
+            {
+                f"bylines-{i}-id": str(byline.pk),
+                f"bylines-{i}-article": str(article.pk),
+                f"bylines-{i}-position": str(byline.position),
+                f"bylines-{i}-contributor": str(byline.contributor_id),
+                f"bylines-{i}-role": byline.role,
+            }
+        )
+    return data
+
+
+# The changelist
+
+
+def test_changelist_query_count_does_not_grow_with_stories_bylines_or_tags(editor_client):
+    ArticleFactory.create_batch(2, byline_count=1, tags=["daraa"], section=SectionFactory())
+    baseline = queries_to_render(editor_client, CHANGELIST)
+    ArticleFactory.create_batch(
+        20, byline_count=6, tags=["daraa", "schools", "war", "education"],
+        section=SectionFactory(),
+    )
+    assert queries_to_render(editor_client, CHANGELIST) == baseline
+
+
+def test_changelist_shows_each_storys_credits_and_tags(editor_client):
+    article = ArticleFactory(tags=["daraa", "schools"])
+    BylineFactory(article=article, contributor=ContributorFactory(name="Moutasem Jamal"),
+                  role=Byline.Role.INTERVIEWER, position=0)
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "Moutasem Jamal (interviewer)" in html
+    assert "daraa, schools" in html
+
+
+def test_changelist_escapes_a_contributor_name_with_markup(editor_client):
+    BylineFactory(contributor=ContributorFactory(name="<script>alert(1)</script>"))
+    html = editor_client.get(CHANGELIST).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_changelist_links_to_paste_copy(editor_client):
+    assert PASTE in editor_client.get(CHANGELIST).content.decode()
+
+
+def test_search_finds_stories_by_headline_dek_body_and_contributor(editor_client):
+    by_headline = ArticleFactory(headline="Bakeries of Yarmouk")
+    by_dek = ArticleFactory(dek="Flour arrives in Yalda")
+    by_body = ArticleFactory(body="<p>The truce in Babbila held.</p>")
+    by_credit = ArticleFactory()
+    BylineFactory(article=by_credit, contributor=ContributorFactory(name="Ammar al-Maydani"))
+    ArticleFactory(headline="Unrelated")
+
+    def found(q):
+        response = editor_client.get(CHANGELIST, {"q": q})
+        return set(response.context["cl"].result_list)
+
+    assert found("Yarmouk") == {by_headline}
+    assert found("Yalda") == {by_dek}
+    assert found("Babbila") == {by_body}
+    assert found("Maydani") == {by_credit}
+
+
+def test_filters_narrow_stories_by_kind_section_status_tag_and_contributor(editor_client):
+    section = SectionFactory(name="Syria")
+    interview = InterviewArticleFactory(section=section, tags=["truce"])
+    contributor = ContributorFactory()
+    BylineFactory(article=interview, contributor=contributor)
+    published = ArticleFactory(published=True)
+
+    def found(params):
+        response = editor_client.get(CHANGELIST, params)
+        assert response.status_code == 200
+        return set(response.context["cl"].result_list)
+
+    assert found({"kind__exact": "interview"}) == {interview}
+    assert found({"section__id__exact": section.pk}) == {interview}
+    assert found({"status__exact": "published"}) == {published}
+    assert found({"tag": "truce"}) == {interview}
+    assert found({"contributor": contributor.pk}) == {interview}
+
+
+# The add form
+
+
+def test_add_form_renders_the_rich_text_editor_and_has_no_status_field(editor_client):
+    response = editor_client.get(ADD)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "django_prose_editor" in html  # the editor's script and styles are on the page
+    assert "status" not in response.context["adminform"].form.fields
+
+
+def test_add_form_with_bylines_interviewee_and_exchanges_creates_the_whole_story(
+    editor_client, editor
+):
+    moutasem, translator = ContributorFactory(name="Moutasem Jamal"), ContributorFactory()
+    data = story_form(kind=Article.Kind.INTERVIEW, headline="On the truce in south Damascus")
+    data.update(management("bylines", 2, 0))
+    data.update(
+        {
+            "bylines-0-position": "0", "bylines-0-contributor": str(moutasem.pk),
+            "bylines-0-role": "interviewer",
+            "bylines-1-position": "", "bylines-1-contributor": str(translator.pk),
+            "bylines-1-role": "translator",
+        }
+    )
+    data.update(management("interview", 1, 0))
+    data.update(
+        {
+            "interview-0-interviewee_name": "Ammar al-Maydani",
+            "interview-0-interviewee_description": "a south Damascus media activist",
+        }
+    )
+    data.update(management("exchanges", 2, 0))
+    data.update(
+        {
+            "exchanges-0-position": "1", "exchanges-0-question": "What changed?",
+            "exchanges-0-answer": "[Since the agreement,] both sides hold.",
+            "exchanges-1-position": "0", "exchanges-1-question": "Who negotiated?",
+            "exchanges-1-answer": "The local committee.",
+        }
+    )
+    response = editor_client.post(ADD, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get(headline="On the truce in south Damascus")
+    assert article.created_by == editor
+    assert article.status == Article.Status.DRAFT
+    assert [(b.contributor, b.role, b.position) for b in article.bylines.all()] == [
+        (moutasem, "interviewer", 0), (translator, "translator", 1),
+    ]
+    assert article.interview.interviewee_name == "Ammar al-Maydani"
+    assert [e.question for e in article.exchanges.order_by("position")] == [
+        "Who negotiated?", "What changed?",
+    ]
+
+
+def test_add_form_refuses_two_bylines_at_one_position_and_writes_nothing(editor_client):
+    a, b = ContributorFactory(), ContributorFactory()
+    data = story_form()
+    data.update(management("bylines", 2, 0))
+    data.update(
+        {
+            "bylines-0-position": "3", "bylines-0-contributor": str(a.pk),
+            "bylines-0-role": "author",
+            "bylines-1-position": "3", "bylines-1-contributor": str(b.pk),
+            "bylines-1-role": "author",
+        }
+    )
+    response = editor_client.post(ADD, data)
+    assert response.status_code == 200
+    assert "same position (3)" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_posted_status_is_ignored_by_the_story_form(editor_client):
+    response = editor_client.post(ADD, story_form(status="published"))
+    assert response.status_code == 302
+    assert Article.objects.get().status == Article.Status.DRAFT
+
+
+def test_hostile_body_html_is_sanitized_on_save(editor_client):
+    body = '<p onclick="steal()">Hi<script>alert(1)</script><img src=x onerror=alert(1)></p>'
+    editor_client.post(ADD, story_form(body=body))
+    stored = Article.objects.get().body
+    assert "script" not in stored and "onerror" not in stored and "onclick" not in stored
+
+
+# Reordering
+
+
+def test_swapping_two_byline_positions_saves_without_a_constraint_error(editor_client):
+    article = ArticleFactory(byline_count=2)
+    first, second = article.bylines.order_by("position")
+    data = story_form(article, **byline_rows(article))
+    data["bylines-0-position"], data["bylines-1-position"] = "1", "0"
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(article.bylines.order_by("position")) == [second, first]
+
+
+def test_rotating_three_bylines_and_deleting_one_in_a_single_save(editor_client):
+    article = ArticleFactory(byline_count=4)
+    a, b, c, d = article.bylines.order_by("position")
+    data = story_form(article, **byline_rows(article))
+    # a -> 2, b -> 0, c -> 1, d deleted
+    data.update({"bylines-0-position": "2", "bylines-1-position": "0",
+                 "bylines-2-position": "1", "bylines-3-DELETE": "on"})
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302
+    assert list(article.bylines.order_by("position")) == [b, c, a]
+
+
+# Paste copy
+
+
+def test_paste_copy_creates_a_draft_and_goes_to_its_change_page(reporter_client, reporter):
+    response = reporter_client.post(PASTE, {"text": PASTED_INTERVIEW})
+    article = Article.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == change_url(article)
+    assert article.status == Article.Status.DRAFT
+    assert article.headline == "Bread prices in Yalda"
+    assert article.exchanges.count() == 2
+    assert any("created" in str(m) for m in get_messages(response.wsgi_request))
+
+
+def test_paste_copy_of_a_bad_file_shows_the_line_keeps_the_text_and_writes_nothing(
+    reporter_client,
+):
+    text = "Headline: A story\nMood: cheerful\n\nBody text."
+    response = reporter_client.post(PASTE, {"text": text})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "pasted copy, line 2" in html
+    assert "Mood: cheerful" in html  # the text stays in the form to be fixed
+    assert not Article.objects.exists()
+
+
+def test_paste_copy_may_not_overwrite_someone_elses_draft(reporter_client):
+    other = ArticleFactory(headline="Old headline", slug="their-story")
+    text = "Headline: Taken over\nSlug: their-story\n\nMy text."
+    response = reporter_client.post(PASTE, {"text": text})
+    assert response.status_code == 200
+    assert "you may not change it" in response.content.decode()
+    other.refresh_from_db()
+    assert other.headline == "Old headline"
+
+
+def test_paste_copy_of_an_empty_text_asks_for_text(reporter_client):
+    response = reporter_client.post(PASTE, {"text": ""})
+    assert response.status_code == 200
+    assert response.context["form"].errors["text"]
+
+
+def test_translator_may_not_open_paste_copy(translator_client):
+    assert translator_client.get(PASTE).status_code == 403
+
+
+# Images, contributors, sections
+
+
+def test_image_upload_stores_its_size_and_the_list_previews_it_safely(editor_client):
+    upload = SimpleUploadedFile("street.png", png_bytes(40, 30), content_type="image/png")
+    response = editor_client.post(
+        reverse("admin:articles_image_add"),
+        {"file": upload, "alt_text": '"><script>alert(1)</script>', "caption": "", "credit": ""},
+    )
+    assert response.status_code == 302
+    image = Image.objects.get()
+    assert (image.width, image.height) == (40, 30)
+    html = editor_client.get(reverse("admin:articles_image_changelist")).content.decode()
+    assert f'src="{image.file.url}"' in html
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_image_upload_of_a_non_image_is_refused_with_a_message(editor_client):
+    upload = SimpleUploadedFile("evil.png", b"<?php echo 1; ?>", content_type="image/png")
+    response = editor_client.post(
+        reverse("admin:articles_image_add"), {"file": upload, "alt_text": "x"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["file"]
+    assert not Image.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["contributor", "section", "image"],
+)
+def test_other_admin_pages_open_for_editors(editor_client, name):
+    ImageFactory()
+    ContributorFactory()
+    SectionFactory()
+    for page in ("changelist", "add"):
+        assert editor_client.get(reverse(f"admin:articles_{name}_{page}")).status_code == 200
+
+
+def test_exchanges_and_interviewee_show_on_an_interview_change_page(editor_client):
+    article = InterviewArticleFactory(exchange_count=3)
+    response = editor_client.get(change_url(article))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Ammar al-Maydani" in html
+    assert Exchange.objects.filter(article=article).count() == 3
+    assert Interview.objects.filter(article=article).exists()
