@@ -1,0 +1,434 @@
+"""Seed an archive of realistic published stories in bulk, for benchmarks and load tests.
+
+Everything here is a function of the seed (and of the last day of the archive): the same
+`seed_archive(stories=N, seed=S, until=D)` on an empty database makes the same rows every time.
+Rows are written with bulk_create in batches, a transaction per batch, so 100,000 stories take
+minutes rather than hours. This is seed data: it bypasses the editorial workflow on purpose.
+"""
+
+import random
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TextIO
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils.text import slugify
+from taggit.models import Tag, TaggedItem
+
+from interviews.models import Exchange, Interview
+
+from .models import Article, Byline, Contributor, Section
+
+ARCHIVE_YEARS = 10
+BATCH_SIZE = 1000
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(";")]
+
+
+SECTIONS = [
+    ("Syria", "Reporting from across Syria."),
+    ("Iraq", "Reporting from Iraq."),
+    ("Yemen", "Reporting from Yemen."),
+    ("Lebanon", "Reporting from Lebanon."),
+    ("Economy", "Prices, wages, trade and aid."),
+    ("Culture", "Books, music, schools and everyday life."),
+    ("Opinion", "Columns and commentary."),
+    ("Interviews", "Conversations with the people in the news."),
+]
+
+# Share of each kind among seeded stories (interviews get exchanges and an Interview row).
+KINDS = [
+    (Article.Kind.NEWS, 45),
+    (Article.Kind.INTERVIEW, 20),
+    (Article.Kind.ANALYSIS, 15),
+    (Article.Kind.FEATURE, 12),
+    (Article.Kind.OPINION, 8),
+]
+
+PLACES = _items(
+    "Damascus; Aleppo; Raqqa; Daraa; Idlib; Homs; Hama; Deir ez-Zor; Latakia; Qamishli; "
+    "Mosul; Baghdad; Basra; Erbil; Sanaa; Aden; Taiz; Beirut; Tripoli; Sidon; Yarmouk; "
+    "Ghouta; Afrin; Manbij; Suwayda; Tartus"
+)
+SUBJECTS = _items(
+    "school; hospital; bakery; market; council; truce; water station; power plant; bridge; "
+    "checkpoint; camp; university; clinic; farmers; teachers; students; families; traders; "
+    "doctors; activists; journalists; residents; fishermen"
+)
+ACTIONS = _items(
+    "reopens; closes; struggles on; rebuilds; votes; protests; waits; returns; counts the "
+    "cost; faces shortages; holds elections; strikes a deal; goes dark; gets a second chance; "
+    "prepares for winter; recovers"
+)
+HEADLINE_TEMPLATES = [
+    "In {place}, the {subject} {action}",
+    "{place} {subject} {action} after months of waiting",
+    "How {place}'s {subject} {action}",
+    "'We had no choice': {place} {subject} {action}",
+    "The {subject} of {place} {action} as prices rise",
+    "{place}: a {subject} {action}",
+]
+INTERVIEW_TEMPLATES = [
+    "'{quote}': a {role} from {place} on the {subject}",
+    "Interview: a {role} in {place} on why the {subject} {action}",
+    "Q&A: the {role} who kept the {place} {subject} open",
+]
+QUOTES = _items(
+    "We are still here; Nobody asked us; The truce is holding, for now; Bread comes first; "
+    "Our children must learn; We count every hour of power"
+)
+ROLES = _items(
+    "media activist; teacher; doctor; council member; farmer; engineer; school principal; "
+    "trader; nurse; lawyer; aid worker; imam"
+)
+WORDS = (
+    "the of and to in a that for on with as was by at from it his her their they we said "
+    "after before during since while when because although people city town village council "
+    "government opposition forces fighters residents families children women men school "
+    "teachers students hospital doctors nurses water electricity bread fuel prices market "
+    "traders salary wages aid agency convoy road checkpoint border crossing truce agreement "
+    "negotiations talks delegation committee elections vote local office mayor officials "
+    "winter summer harvest wheat farmers drought rain river bridge power station generator "
+    "hours night morning week month year years months weeks days neighbourhood district "
+    "province north south east west returned displaced camp tents shelter rent houses "
+    "rebuilt destroyed damaged reopened closed waited asked told explained described "
+    "remembered hoped feared agreed refused demanded promised paid received sent brought "
+    "many few most some several every each new old young small large first last long short "
+    "difficult possible necessary important local regional international public private "
+    "security services transport buses taxis shops bakeries pharmacies medicine clinic "
+    "journalists activists reporters interview statement report numbers figures estimates"
+).split()
+ARABIC_WORDS = (
+    "في من إلى على عن مع بعد قبل خلال منذ حتى لكن لأن الذي التي هذا هذه هناك كان كانت "
+    "يكون قال قالت نحن هم الناس الأهالي المدينة القرية الحي المجلس المحلي الحكومة "
+    "المعارضة القوات المقاتلين الأطفال النساء العائلات المدرسة المعلمين الطلاب المستشفى "
+    "الأطباء الماء الكهرباء الخبز الوقود الأسعار السوق التجار الرواتب المساعدات القافلة "
+    "الطريق الحاجز الحدود المعبر الهدنة الاتفاق المفاوضات الوفد اللجنة الانتخابات "
+    "الشتاء الصيف الحصاد القمح المزارعين الجفاف المطر النهر الجسر المولدة الساعات "
+    "الليل الصباح الأسبوع الشهر السنة الجنوب الشمال الشرق الغرب النازحين المخيم الخيام "
+    "البيوت دمشق حلب الرقة درعا إدلب حمص حماة الغوطة اليرموك جديد قديم كثير قليل صعب ممكن"
+).split()
+INSERTIONS = _items(
+    "[Since reaching the agreement,]; [the local council]; [in 2014]; [the opposition]; "
+    "[government forces]; [laughs]; [the checkpoint]; [the interviewee's brother]"
+)
+FIRST_NAMES = _items(
+    "Moutasem; Ammar; Noura; Hiba; Walid; Rania; Omar; Layla; Tariq; Salma; Kareem; Dima; "
+    "Yusuf; Maya; Hassan; Lina; Bassel; Reem; Fadi; Zeina; Adnan; Sara; Mahmoud; Hala; Samer; "
+    "Nour; Khaled; Yara; Jamil; Alaa"
+)
+LAST_NAMES = _items(
+    "Jamal; al-Maydani; Haddad; Khatib; Nasser; al-Hamwi; Darwish; Saleh; al-Halabi; Mansour; "
+    "Aziz; al-Shami; Kassem; Youssef; Hamdan; al-Ali; Barakat; Issa; Suleiman; al-Omar; "
+    "Ibrahim; Othman; Qasim; Rahal"
+)
+AFFILIATIONS = _items(
+    "Reporter in Daraa; Reporter in Aleppo; Freelance journalist; Translator; Photographer; "
+    "Editor; Reporter in Raqqa; Correspondent in Beirut"
+)
+TAG_STEMS = _items(
+    "education; health; water; electricity; bread; prices; elections; truce; refugees; "
+    "displacement; agriculture; women; children; media; detention; reconstruction; aid; "
+    "borders; local councils; culture; religion; transport; housing; unemployment; winter; "
+    "drought; protests; negotiations; sanctions; currency"
+)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    stories: int
+    interviews: int
+    exchanges: int
+    bylines: int
+    tagged_items: int
+    contributors: int
+    tags: int
+    seconds: float
+
+
+class Text:
+    """Sentences drawn once from the seed, then combined: fast, and varied enough for search."""
+
+    def __init__(self, rng: random.Random, words: list[str], count: int, *, arabic: bool = False):
+        self.rng = rng
+        self.sentences = []
+        for _ in range(count):
+            chosen = rng.choices(words, k=rng.randint(8, 22))
+            sentence = " ".join(chosen)
+            if not arabic:
+                sentence = sentence[0].upper() + sentence[1:]
+            self.sentences.append(sentence + ".")
+
+    def paragraph(self, sentences: tuple[int, int] = (2, 5)) -> str:
+        return " ".join(self.rng.choices(self.sentences, k=self.rng.randint(*sentences)))
+
+    def paragraphs(self, count: int) -> list[str]:
+        return [self.paragraph() for _ in range(count)]
+
+
+def _progress(out: TextIO | None, total: int) -> Callable[[int], None]:
+    """A plain-text progress bar on `out` (stderr), redrawn in place."""
+    started = time.monotonic()
+    width = 30
+
+    def show(done: int) -> None:
+        if out is None:
+            return
+        elapsed = max(time.monotonic() - started, 1e-6)
+        rate = done / elapsed
+        remaining = (total - done) / rate if rate else 0
+        filled = int(width * done / total) if total else width
+        bar = "#" * filled + "." * (width - filled)
+        end = "\n" if done >= total else ""
+        out.write(
+            f"\r[{bar}] {done:,}/{total:,} stories {rate:,.0f}/s "
+            f"elapsed {elapsed:,.0f}s eta {remaining:,.0f}s{end}"
+        )
+        out.flush()
+
+    return show
+
+
+def _pool_contributors(rng: random.Random, size: int) -> list[Contributor]:
+    """`size` contributors, reusing any already in the database under the same slug."""
+    wanted: dict[str, Contributor] = {}
+    while len(wanted) < size:
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        slug = slugify(name)
+        if slug in wanted:
+            # Same name twice in a big pool: a second person, told apart by a number.
+            n = 2
+            while f"{slug}-{n}" in wanted:
+                n += 1
+            slug = f"{slug}-{n}"
+            name = f"{name} ({n})"
+        wanted[slug] = Contributor(
+            name=name,
+            slug=slug,
+            affiliation=rng.choice(AFFILIATIONS),
+            bio=f"{name} has reported for the newsroom since {rng.randint(2011, 2020)}.",
+        )
+    existing = {c.slug: c for c in Contributor.objects.filter(slug__in=list(wanted))}
+    Contributor.objects.bulk_create([c for s, c in wanted.items() if s not in existing])
+    by_slug = {c.slug: c for c in Contributor.objects.filter(slug__in=list(wanted))}
+    return [by_slug[slug] for slug in wanted]
+
+
+def _pool_tags(size: int) -> list[Tag]:
+    """`size` tags: the stems, then the stems with a place ("water in Raqqa"), reusing existing."""
+    names: list[str] = list(TAG_STEMS)
+    for place in PLACES:
+        names += [f"{stem} in {place}" for stem in TAG_STEMS]
+    names = names[:size]
+    slugs = {slugify(name): name for name in names}
+    existing = set(Tag.objects.filter(slug__in=list(slugs)).values_list("slug", flat=True))
+    Tag.objects.bulk_create(
+        [Tag(name=name, slug=slug) for slug, name in slugs.items() if slug not in existing],
+        ignore_conflicts=True,  # a tag of the same name in other case already there
+    )
+    by_slug = {t.slug: t for t in Tag.objects.filter(slug__in=list(slugs))}
+    return [by_slug[slugify(name)] for name in names if slugify(name) in by_slug]
+
+
+def _sections() -> list[Section]:
+    sections = []
+    for position, (name, description) in enumerate(SECTIONS):
+        section = Section.objects.filter(name=name).first()
+        if section is None:
+            section = Section(name=name, description=description, position=position)
+            section.save()  # one of eight rows: save() makes the slug the usual way
+        sections.append(section)
+    return sections
+
+
+def publication_times(rng: random.Random, count: int, until: date) -> Iterator[datetime]:
+    """`count` increasing times spread over the ARCHIVE_YEARS years that end on `until`, so
+    that primary keys follow publication order, as they do in a real archive."""
+    end = datetime(until.year, until.month, until.day, tzinfo=UTC)
+    start = end - timedelta(days=365 * ARCHIVE_YEARS)
+    step = (end - start).total_seconds() / max(count, 1)
+    for n in range(count):
+        yield start + timedelta(seconds=int((n + rng.random()) * step))
+
+
+def _html(paragraphs: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def _insert(rng: random.Random, answer: str) -> str:
+    """Put a bracketed editorial insertion into some answers, as translators do."""
+    if rng.random() >= 0.35:
+        return answer
+    words = answer.split(" ")
+    at = rng.randrange(len(words))
+    words.insert(at, rng.choice(INSERTIONS))
+    return " ".join(words)
+
+
+def seed_archive(
+    *,
+    stories: int,
+    seed: int = 0,
+    until: date | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: TextIO | None = sys.stderr,
+) -> SeedResult:
+    """Add `stories` published stories, with their pools of contributors, tags and sections.
+
+    Raises ValueError if this seed was already used on this database (the slugs would clash).
+    """
+    if stories < 1:
+        raise ValueError("The number of stories must be at least 1.")
+    started = time.monotonic()
+    until = until or datetime.now(tz=UTC).date()
+    rng = random.Random(seed)
+    english = Text(rng, WORDS, 4000)
+    arabic = Text(rng, ARABIC_WORDS, 1500, arabic=True)
+
+    slug_suffix = f"s{seed}"
+    if Article.objects.filter(slug__endswith=f"-{slug_suffix}-1").exists():
+        raise ValueError(
+            f"This database already holds stories seeded with --seed {seed}; "
+            "use another seed or an empty database."
+        )
+
+    sections = _sections()
+    by_name = {s.name: s for s in sections}
+    contributors = _pool_contributors(rng, max(20, min(1000, stories // 100)))
+    tags = _pool_tags(max(30, min(600, stories // 50)))
+    article_type = ContentType.objects.get_for_model(Article)
+    kinds, weights = zip(*KINDS, strict=True)
+    times = publication_times(rng, stories, until)
+    show = _progress(progress, stories)
+    totals = {"interviews": 0, "exchanges": 0, "bylines": 0, "tagged_items": 0}
+
+    n = 0
+    while n < stories:
+        count = min(batch_size, stories - n)
+        articles: list[Article] = []
+        parts: list[tuple] = []  # what each article gets once it has a primary key
+        for _ in range(count):
+            n += 1
+            kind = rng.choices(kinds, weights)[0]
+            translated = rng.random() < 1 / 3
+            place, subject = rng.choice(PLACES), rng.choice(SUBJECTS)
+            if kind == Article.Kind.INTERVIEW:
+                headline = rng.choice(INTERVIEW_TEMPLATES).format(
+                    quote=rng.choice(QUOTES),
+                    role=rng.choice(ROLES),
+                    place=place,
+                    subject=subject,
+                    action=rng.choice(ACTIONS),
+                )
+                section = by_name["Interviews"] if rng.random() < 0.5 else rng.choice(sections)
+            else:
+                headline = rng.choice(HEADLINE_TEMPLATES).format(
+                    place=place, subject=subject, action=rng.choice(ACTIONS)
+                )
+                headline = headline[0].upper() + headline[1:]
+                section = (
+                    by_name["Opinion"] if kind == Article.Kind.OPINION else rng.choice(sections[:6])
+                )
+            body = english.paragraphs(
+                rng.randint(2, 4) if kind == "interview" else rng.randint(4, 9)
+            )
+            article = Article(
+                headline=headline,
+                slug=f"{slugify(headline)[:60].strip('-')}-{slug_suffix}-{n}",
+                dek=english.paragraph((1, 2)),
+                body=_html(body),  # plain <p> paragraphs: already what the sanitizer keeps
+                kind=kind,
+                section=section,
+                # Seed data: published directly in bulk, bypassing workflow.transition(), which
+                # would write an audit row per story and take hours at this size.
+                status=Article.Status.PUBLISHED,
+                published_at=next(times),
+            )
+            if translated:
+                article.original_language = "ar"
+                article.source_headline = " ".join(rng.choices(ARABIC_WORDS, k=rng.randint(5, 9)))
+                article.source_dek = arabic.paragraph((1, 2))
+                article.source_body = "\n\n".join(arabic.paragraphs(len(body)))
+            articles.append(article)
+
+            people = rng.sample(contributors, rng.randint(1, 4))
+            roles = [
+                Byline.Role.INTERVIEWER if kind == "interview" else Byline.Role.REPORTER
+            ] * len(people)
+            if translated and len(people) > 1:
+                roles[-1] = Byline.Role.TRANSLATOR
+            story_tags = rng.sample(tags, rng.randint(2, min(6, len(tags))))
+            exchanges = []
+            interviewee = None
+            if kind == Article.Kind.INTERVIEW:
+                interviewee = (
+                    f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    f"a {rng.choice(ROLES)} in {place}",
+                )
+                for position in range(rng.randint(3, 12)):
+                    answer = "\n\n".join(english.paragraphs(rng.randint(1, 3)))
+                    exchange = Exchange(
+                        position=position,
+                        question=english.paragraph((1, 2)).rstrip(".") + "?",
+                        answer=_insert(rng, answer),
+                    )
+                    if translated:
+                        exchange.question_original = arabic.paragraph((1, 1)).rstrip(".") + "؟"
+                        exchange.answer_original = "\n\n".join(arabic.paragraphs(rng.randint(1, 3)))
+                    exchanges.append(exchange)
+            parts.append((people, roles, story_tags, interviewee, exchanges))
+
+        with transaction.atomic():
+            Article.objects.bulk_create(articles)
+            bylines, tagged, interviews, all_exchanges = [], [], [], []
+            for article, (people, roles, story_tags, interviewee, exchanges) in zip(
+                articles, parts, strict=True
+            ):
+                bylines += [
+                    Byline(article_id=article.pk, contributor=person, role=role, position=i)
+                    for i, (person, role) in enumerate(zip(people, roles, strict=True))
+                ]
+                tagged += [
+                    TaggedItem(content_type=article_type, object_id=article.pk, tag=tag)
+                    for tag in story_tags
+                ]
+                if interviewee is not None:
+                    interviews.append(
+                        Interview(
+                            article_id=article.pk,
+                            interviewee_name=interviewee[0],
+                            interviewee_description=interviewee[1],
+                        )
+                    )
+                for exchange in exchanges:
+                    exchange.article_id = article.pk
+                all_exchanges += exchanges
+            Byline.objects.bulk_create(bylines)
+            TaggedItem.objects.bulk_create(tagged)
+            Interview.objects.bulk_create(interviews)
+            Exchange.objects.bulk_create(all_exchanges)
+        totals["bylines"] += len(bylines)
+        totals["tagged_items"] += len(tagged)
+        totals["interviews"] += len(interviews)
+        totals["exchanges"] += len(all_exchanges)
+        show(n)
+
+    if connection.vendor == "postgresql":
+        # Fresh statistics, so the planner sees the archive as it now is (autovacuum would
+        # get there too, minutes later).
+        with connection.cursor() as cursor:
+            for model in (Article, Byline, TaggedItem, Tag, Contributor, Interview, Exchange):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return SeedResult(
+        stories=stories,
+        contributors=len(contributors),
+        tags=len(tags),
+        seconds=time.monotonic() - started,
+        **totals,
+    )
