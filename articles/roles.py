@@ -66,14 +66,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_roles(group_model=Group, permission_model=Permission) -> None:
+def sync_roles(group_model=Group, permission_model=Permission, *, using: str = "default") -> None:
     """Create the role groups and give each exactly its permissions (also used by migrations)."""
     for role, names in ROLE_PERMISSIONS.items():
-        group, _ = group_model.objects.get_or_create(name=role)
+        group, _ = group_model.objects.using(using).get_or_create(name=role)
         wanted = []
         for name in names:
             app_label, codename = name.split(".")
             wanted.append(
-                permission_model.objects.get(content_type__app_label=app_label, codename=codename)
+                permission_model.objects.using(using).get(
+                    content_type__app_label=app_label, codename=codename
+                )
             )
         group.permissions.set(wanted)

@@ -62,7 +62,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  In translation review: “{raqqa.headline}”")
         self.stdout.write(f"Log in at {settings.SITE_URL}/admin/ as:")
         for username, role in ACCOUNTS:
-            self.stdout.write(f"  {role.lower():<10}  username {username:<10}  password {passwords[username]}")
+            password = passwords[username]
+            self.stdout.write(f"  {role.lower():<10}  username {username:<10}  password {password}")
 
     def create_accounts(self, password: str | None) -> dict[str, str]:
         passwords = {}
