@@ -71,12 +71,16 @@ def current_version() -> SiteVersion:
 
 
 def invalidate_public_pages() -> None:
-    """Forget every cached public page, once the current transaction (if any) commits.
+    """Forget every cached public page now, and again when the current transaction commits.
+
+    The second time matters: between the change and its commit another request may render
+    and cache the old page.
 
     Call this after changing anything a reader sees. The receivers at the end of this module
     call it for saves and deletes of stories and their parts; the workflow's transition()
     writes with UPDATE, so its StatusChange row is what tells us of a publish or withdrawal.
     """
+    cache.delete(VERSION_KEY)
     transaction.on_commit(lambda: cache.delete(VERSION_KEY))
 
 

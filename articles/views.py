@@ -33,11 +33,20 @@ def gone(request: HttpRequest, slug: str) -> HttpResponse | None:
     return render(request, "410.html", {"article": withdrawn}, status=410)
 
 
+def story_page_queryset() -> QuerySet[Article]:
+    """Published stories with all their page shows, corrections included once they exist."""
+    articles = Article.objects.published().for_page()
+    if "corrections" in {f.name for f in Article._meta.get_fields()}:
+        # Another engineer's Correction model (article FK, related_name="corrections").
+        articles = articles.prefetch_related("corrections")
+    return articles
+
+
 @public_page
 def article_detail(request, slug: str):
     """A published story. Withdrawn answers 410 with its reason; any other state 404, so that
     unpublished slugs cannot be discovered."""
-    article = Article.objects.published().for_page().filter(slug=slug).first()
+    article = story_page_queryset().filter(slug=slug).first()
     if article is None:
         response = gone(request, slug)
         if response is not None:

@@ -64,7 +64,8 @@ def test_article_page_shows_the_story(client):
         lead_image=ImageFactory(alt_text="Children at a school gate"),
         tags=["education", "Daraa"],
     )
-    BylineFactory(article=article, contributor=ContributorFactory(name="Moutasem Jamal"), position=0)
+    jamal = ContributorFactory(name="Moutasem Jamal")
+    BylineFactory(article=article, contributor=jamal, position=0)
     html = client.get(article.get_absolute_url()).content.decode()
     assert ">Schools reopen in Daraa</h1>" in html
     assert "Classes resume after two years." in html

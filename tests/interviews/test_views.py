@@ -6,7 +6,6 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from articles.models import Article, Byline
 from interviews.models import Exchange, Interview
@@ -64,6 +63,8 @@ EXCHANGES = [
     ),
 ]
 
+INS = '<ins class="insertion" title="Editorial insertion">'
+
 
 @pytest.fixture(autouse=True)
 def _no_page_cache(settings):
@@ -91,7 +92,9 @@ def sample_interview(**kwargs) -> Article:
         interviewee_description="a south Damascus media activist",
     )
     for position, (question, answer) in enumerate(EXCHANGES):
-        Exchange.objects.create(article=article, position=position, question=question, answer=answer)
+        Exchange.objects.create(
+            article=article, position=position, question=question, answer=answer
+        )
     BylineFactory(
         article=article,
         contributor=ContributorFactory(name="Moutasem Jamal"),
@@ -125,8 +128,8 @@ def test_the_sample_interview_is_published_faithfully(client):
     answers = html.split('<dl class="exchanges">')[1].split("</dl>")[0]
     assert answers.count("<p>") == 6
     # Bracketed insertions are marked as insertions, brackets kept.
-    assert '<ins class="insertion" title="Editorial insertion">[Since reaching the agreement,]</ins>' in html
-    assert '<ins class="insertion" title="Editorial insertion">[south Damascus]</ins>' in html
+    assert f"{INS}[Since reaching the agreement,]</ins>" in html
+    assert f"{INS}[south Damascus]</ins>" in html
     assert ">Syria</a>" in html and ">Damascus</a>" in html
     assert "Share this article" in html
 
@@ -142,7 +145,7 @@ def test_interview_copy_is_escaped_before_insertions_are_marked(client):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Why?" in html
     assert "<img src=x" not in html
-    assert '<ins class="insertion" title="Editorial insertion">[&lt;img src=x onerror=alert(1)&gt;]</ins>' in html
+    assert f"{INS}[&lt;img src=x onerror=alert(1)&gt;]</ins>" in html
 
 
 def test_translator_is_credited_with_the_original_language(client):
