@@ -1,0 +1,105 @@
+"""RSS and Atom feeds: parse cleanly, name authors, carry the full story, published only."""
+
+from datetime import timedelta
+
+import feedparser
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from articles.models import Article, Byline
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ContributorFactory,
+    ExchangeFactory,
+    InterviewArticleFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+
+
+def parse(client, url: str):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    return response, feed
+
+
+@pytest.fixture
+def interview():
+    article = InterviewArticleFactory(
+        published=True,
+        headline="Rebels & IS agree to truce",
+        dek="A truce in south Damascus.",
+        section=SectionFactory(name="Syria"),
+        tags=["Damascus"],
+    )
+    ExchangeFactory(article=article, question="Why now?", answer="Many reasons [then].")
+    BylineFactory(
+        article=article, contributor=ContributorFactory(name="Moutasem Jamal"),
+        role=Byline.Role.INTERVIEWER, position=0,
+    )
+    return article
+
+
+@pytest.mark.parametrize("url", ["/feeds/latest.rss", "/feeds/latest.atom"])
+def test_latest_feeds_parse_with_authors_and_full_text(client, interview, url):
+    response, feed = parse(client, url)
+    assert feed.version in ("rss20", "atom10")
+    entry = feed.entries[0]
+    assert entry.title == "Rebels & IS agree to truce"
+    assert entry.link.endswith(f"/articles/{interview.slug}/")
+    assert entry.author == "Moutasem Jamal"
+    summary = entry.summary
+    assert "A truce in south Damascus." in summary
+    assert "First paragraph." in summary and "Why now?" in summary and "Many reasons [then]." in summary
+    assert [t.term for t in entry.tags] == ["Damascus"]
+
+
+def test_rss_content_type(client, interview):
+    assert client.get("/feeds/latest.rss")["Content-Type"].startswith("application/rss+xml")
+    assert client.get("/feeds/latest.atom")["Content-Type"].startswith("application/atom+xml")
+
+
+def test_section_and_tag_feeds_list_their_own_stories(client, interview):
+    other = ArticleFactory(published=True, headline="Elsewhere", section=SectionFactory())
+    _, by_section = parse(client, "/feeds/sections/syria.rss")
+    _, by_tag = parse(client, "/feeds/tags/damascus.atom")
+    for feed in (by_section, by_tag):
+        titles = [e.title for e in feed.entries]
+        assert titles == [interview.headline] and other.headline not in titles
+    _, atom_section = parse(client, "/feeds/sections/syria.atom")
+    _, rss_tag = parse(client, "/feeds/tags/damascus.rss")
+    assert atom_section.entries and rss_tag.entries
+
+
+def test_feeds_list_published_stories_newest_first_and_nothing_else(client):
+    older = ArticleFactory(published=True, published_at=timezone.now() - timedelta(days=2))
+    newer = ArticleFactory(published=True)
+    hidden = [
+        ArticleFactory(status=status)
+        for status in (Article.Status.DRAFT, Article.Status.APPROVED, Article.Status.EDITING)
+    ] + [
+        ArticleFactory(status=Article.Status.SCHEDULED,
+                       published_at=timezone.now() + timedelta(hours=1)),
+        ArticleFactory(status=Article.Status.WITHDRAWN,
+                       published_at=timezone.now() - timedelta(hours=1)),
+    ]
+    _, feed = parse(client, "/feeds/latest.rss")
+    assert [e.title for e in feed.entries] == [newer.headline, older.headline]
+    assert not {a.headline for a in hidden} & {e.title for e in feed.entries}
+
+
+def test_hostile_text_is_escaped_in_feeds(client):
+    ArticleFactory(published=True, headline="<script>alert(1)</script>", dek="<b>dek</b>")
+    response, feed = parse(client, "/feeds/latest.rss")
+    assert b"<script>" not in response.content
+    assert feed.entries[0].title == "<script>alert(1)</script>"
