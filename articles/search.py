@@ -66,13 +66,14 @@ def search_articles(text: str) -> QuerySet[Article]:
     return _fallback(published, text)
 
 
-def _postgresql(published: QuerySet[Article], text: str) -> QuerySet[Article]:
+def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
     from interviews.models import Exchange
 
+    text = TextField()
     exchanges = Subquery(
         Exchange.objects.filter(article=OuterRef("pk"))
         .values("article")
-        .annotate(text=StringAgg(Concat("question", Value(" "), "answer"), " "))
+        .annotate(text=StringAgg(Concat("question", Value(" "), "answer", output_field=text), " "))
         .values("text")[:1]
     )
     names = Subquery(
@@ -81,17 +82,19 @@ def _postgresql(published: QuerySet[Article], text: str) -> QuerySet[Article]:
         .annotate(text=StringAgg("contributor__name", " "))
         .values("text")[:1]
     )
-    query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+    exchanges_text = Coalesce(exchanges, Value(""), output_field=text)
+    names_text = Coalesce(names, Value(""), output_field=text)
+    query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
     vector = (
         SearchVector("headline", weight="A", config=SEARCH_CONFIG)
         + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
         + SearchVector(StripTags("body"), weight="C", config=SEARCH_CONFIG)
-        + SearchVector(Coalesce(exchanges, Value("")), weight="C", config=SEARCH_CONFIG)
-        + SearchVector(Coalesce(names, Value("")), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(exchanges_text, weight="C", config=SEARCH_CONFIG)
+        + SearchVector(names_text, weight="B", config=SEARCH_CONFIG)
     )
     snippet_source = Func(
-        F("dek"), Value(" "), StripTags("body"), Value(" "), Coalesce(exchanges, Value("")),
-        function="CONCAT", output_field=TextField(),
+        F("dek"), Value(" "), StripTags("body"), Value(" "), exchanges_text,
+        function="CONCAT", output_field=text,
     )
     return (
         published.annotate(search=vector)
