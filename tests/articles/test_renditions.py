@@ -1,0 +1,94 @@
+"""Image renditions: several widths, WebP and a fallback, made once, the original never sent."""
+
+import re
+from io import BytesIO
+
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image as PillowImage
+
+from articles.renditions import WIDTHS, renditions_for, target_widths
+from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, png_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+
+
+def jpeg(width: int, height: int) -> ContentFile:
+    buffer = BytesIO()
+    PillowImage.new("RGB", (width, height), "navy").save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name="photo.jpg")
+
+
+def test_target_widths_never_upscale():
+    assert target_widths(2000) == list(WIDTHS)
+    assert target_widths(700) == [320, 640, 700]
+    assert target_widths(100) == [100]
+
+
+def test_renditions_are_webp_and_jpeg_at_each_width_with_heights():
+    image = ImageFactory(file=jpeg(1000, 500))
+    found = renditions_for(image)
+    assert [r.width for r in found.webp] == [320, 640, 960, 1000]
+    assert [r.height for r in found.webp] == [160, 320, 480, 500]
+    assert found.fallback_type == "image/jpeg"
+    for rendition, fmt in [(found.webp[1], "WEBP"), (found.fallback[1], "JPEG")]:
+        name = rendition.url.removeprefix("/media/")
+        with default_storage.open(name) as handle, PillowImage.open(handle) as made:
+            assert made.format == fmt and made.size == (640, 320)
+
+
+def test_transparent_images_fall_back_to_png():
+    image = ImageFactory(file=ContentFile(_rgba_png(), name="logo.png"))
+    assert renditions_for(image).fallback_type == "image/png"
+
+
+def _rgba_png() -> bytes:
+    buffer = BytesIO()
+    PillowImage.new("RGBA", (400, 200), (0, 0, 0, 0)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_renditions_are_made_once(monkeypatch):
+    image = ImageFactory(file=jpeg(800, 600))
+    first = renditions_for(image)
+    cache.clear()  # even with the cache gone, existing files are reused, not remade
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendition made twice")
+
+    monkeypatch.setattr(PillowImage.Image, "resize", refuse)
+    assert renditions_for(image) == first
+
+
+def test_unreadable_image_gives_no_picture_rather_than_an_error():
+    image = ImageFactory(file=ContentFile(png_bytes(), name="gone.png"))
+    default_storage.delete(image.file.name)
+    assert renditions_for(image) is None
+
+
+def test_article_page_sends_renditions_with_srcset_sizes_and_dimensions_never_the_original(client):
+    image = ImageFactory(file=jpeg(1600, 900), alt_text="A school gate")
+    article = ArticleFactory(published=True, lead_image=image)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert image.file.url not in html
+    assert '<source type="image/webp" srcset="' in html
+    picture = re.search(r"<picture>.*?</picture>", html, re.S).group(0)
+    for width in WIDTHS:
+        assert f"-{width}.webp {width}w" in picture and f"-{width}.jpg {width}w" in picture
+    assert 'sizes="(min-width: 48rem) 46rem, 100vw"' in picture
+    assert 'width="640" height="360"' in picture and 'alt="A school gate"' in picture
+
+
+def test_contributor_photo_is_a_rendition(client):
+    photo = ImageFactory(file=jpeg(600, 600), alt_text="Portrait")
+    person = ContributorFactory(name="Hala Nasser", photo=photo)
+    html = client.get(f"/contributors/{person.slug}/").content.decode()
+    assert photo.file.url not in html and "image/webp" in html and 'alt="Portrait"' in html
