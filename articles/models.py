@@ -8,10 +8,12 @@ from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.signals import class_prepared
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
+from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
 
 from .images import validate_image_file
@@ -368,3 +370,72 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.article}: {self.from_status} → {self.to_status}"
+
+
+class Correction(models.Model):
+    """A dated public note appended to a story that readers have seen, saying what was wrong."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField(help_text="Shown to readers under the story, with today's date.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="correction_text_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Correction of {self.created_at:%d %b %Y} to “{self.article}”"
+
+
+class ReviewedSegment(models.Model):
+    """One segment of a translated story as its translation was last reviewed.
+
+    The fingerprint of the source text at review time tells which segments changed since; the
+    source text itself is kept so the reviewer can see what changed, word by word.
+    See articles/translation.py.
+    """
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="reviewed_segments"
+    )
+    key = models.CharField(max_length=60)
+    source_fingerprint = models.CharField(max_length=64)
+    source_text = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["article", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="reviewed_segment_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article}: {self.key}"
+
+
+# Revisions: every save of a story, its credits and its exchanges keeps a historical row
+# (django-simple-history); articles/revisions.py puts them together into story revisions.
+simple_history_register(Article, excluded_fields=["updated_at"])
+simple_history_register(Byline)
+
+
+def _track_interview_history(sender, **kwargs) -> None:
+    # The interview models live in an app that imports this one, so they are registered the
+    # moment Django prepares them rather than by importing interviews.models from here.
+    # Migrations build their own copies of models; only the real ones get history.
+    if sender.__module__ != "interviews.models" or hasattr(sender, "history"):
+        return
+    if sender.__name__ in ("Exchange", "Interview"):
+        simple_history_register(sender)
+
+
+class_prepared.connect(_track_interview_history)

@@ -1,13 +1,15 @@
 """Editorial workflow. The only code that changes Article.status."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from . import notifications, translation
 from .models import Article, StatusChange
 
 Status = Article.Status
@@ -123,6 +125,24 @@ def check(article: Article, transition: Transition, *, by: AbstractBaseUser) -> 
         raise TransitionNotAllowed(
             "This story has no original language, so there is no translation to review."
         )
+    if transition.name == "pass_translation" and not translation.has_source_text(article):
+        raise TransitionNotAllowed(
+            "Attach the original-language text before passing the translation."
+        )
+    if transition.target in (Status.SCHEDULED, Status.PUBLISHED):
+        check_translation_is_current(article)
+
+
+def check_translation_is_current(article: Article) -> None:
+    """Refuse publication while any translated segment's source changed since it was reviewed."""
+    stale = translation.stale_segments(article)
+    if stale:
+        labels = ", ".join(row.segment.label.lower() for row in stale[:5])
+        more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+        raise TransitionNotAllowed(
+            f"The original text changed after the translation was reviewed ({labels}{more}): "
+            "the translation must be reviewed again before the story can be published."
+        )
 
 
 def available_transitions(article: Article, *, by: AbstractBaseUser) -> list[Transition]:
@@ -165,36 +185,101 @@ def transition(
         current = Article.objects.select_for_update().get(pk=article.pk)
         check(current, spec, by=by)
 
-        fields: dict[str, object] = {"status": spec.target, "updated_at": now}
-        if spec.name == "schedule":
-            if publish_at is None or publish_at <= now:
-                raise TransitionNotAllowed("Scheduling needs a publication time in the future.")
-            fields["published_at"] = publish_at
-        elif spec.name == "publish":
-            if current.published_at is None or current.status == Status.SCHEDULED:
-                # A scheduled story that an editor publishes early goes live now.
-                fields["published_at"] = (
-                    now if current.published_at is None else min(current.published_at, now)
-                )
-            fields["withdrawn_reason"] = ""
-        elif spec.name == "withdraw":
-            fields["withdrawn_reason"] = comment
-        elif spec.name == "back_to_draft":
-            fields["withdrawn_reason"] = ""
-
-        moved = Article.objects.filter(pk=current.pk, status=current.status).update(**fields)
-        if moved != 1:
-            raise TransitionNotAllowed("Someone else moved this story just now; reload and retry.")
-        change = StatusChange.objects.create(
-            article=current,
-            transition=spec.name,
-            from_status=current.status,
-            to_status=spec.target,
-            changed_by=by,
-            changed_at=now,
-            comment=comment,
+        change, fields = _apply(
+            current, spec, by=by, comment=comment, publish_at=publish_at, now=now
         )
 
-    for field, value in fields.items():
-        setattr(article, field, value)
+    for name, value in fields.items():
+        setattr(article, name, value)
     return change
+
+
+def _apply(
+    current: Article,
+    spec: Transition,
+    *,
+    by: AbstractBaseUser | None,
+    comment: str,
+    publish_at: datetime | None,
+    now: datetime,
+) -> tuple[StatusChange, dict[str, object]]:
+    """Make a checked move on a locked row: the conditional UPDATE, the audit row, the follow-ups.
+
+    Runs inside the caller's transaction; the notification goes out only once it commits.
+    """
+    fields: dict[str, object] = {"status": spec.target, "updated_at": now}
+    if spec.name == "schedule":
+        if publish_at is None or publish_at <= now:
+            raise TransitionNotAllowed("Scheduling needs a publication time in the future.")
+        fields["published_at"] = publish_at
+    elif spec.name == "publish":
+        if current.published_at is None or current.status == Status.SCHEDULED:
+            # A scheduled story that an editor publishes early goes live now.
+            fields["published_at"] = (
+                now if current.published_at is None else min(current.published_at, now)
+            )
+        fields["withdrawn_reason"] = ""
+    elif spec.name == "withdraw":
+        fields["withdrawn_reason"] = comment
+    elif spec.name == "back_to_draft":
+        fields["withdrawn_reason"] = ""
+
+    moved = Article.objects.filter(pk=current.pk, status=current.status).update(**fields)
+    if moved != 1:
+        raise TransitionNotAllowed("Someone else moved this story just now; reload and retry.")
+    change = StatusChange.objects.create(
+        article=current,
+        transition=spec.name,
+        from_status=current.status,
+        to_status=spec.target,
+        changed_by=by,
+        changed_at=now,
+        comment=comment,
+    )
+
+    if spec.name == "pass_translation":
+        # Passing review is what makes each segment's current source the reviewed one.
+        translation.record_review(current, by=by, at=now)
+    transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
+    return change, fields
+
+
+@dataclass
+class DuePublication:
+    """What publish_due() did: stories it published, and stories it had to leave, with why."""
+
+    published: list[Article] = field(default_factory=list)
+    refused: list[tuple[Article, str]] = field(default_factory=list)
+
+
+def publish_due(*, now: datetime | None = None) -> DuePublication:
+    """Publish every scheduled story whose time has come, on behalf of the scheduler.
+
+    The editor who scheduled the story made the decision; the audit row records no person.
+    Safe to run at any moment and as often as wanted: a story is published once, because the
+    move is the same conditional UPDATE transition() uses.
+    """
+    now = now or timezone.now()
+    spec = TRANSITIONS["publish"]
+    result = DuePublication()
+    due = Article.objects.filter(status=Status.SCHEDULED, published_at__lte=now)
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            current = Article.objects.select_for_update().get(pk=pk)
+            if current.status != Status.SCHEDULED or current.published_at > now:
+                continue  # another run, or an editor, got there first
+            try:
+                check_translation_is_current(current)
+            except TransitionNotAllowed as refusal:
+                result.refused.append((current, str(refusal)))
+                continue
+            try:
+                _apply(
+                    current, spec, by=None, comment="Published at its scheduled time.",
+                    publish_at=None, now=now,
+                )
+            except TransitionNotAllowed:
+                continue
+        current.refresh_from_db()
+        result.published.append(current)
+    return result

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Third party
     "taggit",
     "django_prose_editor",
+    "simple_history",
     # Ours
     "newsroom",
     "articles",
@@ -66,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each revision of a story (articles/revisions.py).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -1,0 +1,87 @@
+"""Email to the people whose queue a story has just entered, with a link to it in the admin.
+
+Called by articles/workflow.py after the move has been committed, so nobody is told about a
+move that was rolled back. The mail backend comes from settings (console by default).
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+
+from .models import Article, StatusChange
+from .roles import EDITOR, TRANSLATOR
+
+logger = logging.getLogger(__name__)
+Status = Article.Status
+
+# The queue a state stands for, and the role that works it. A story back in draft goes to its
+# own reporters rather than to every reporter.
+QUEUE_ROLES: dict[str, str] = {
+    Status.EDITING: EDITOR,
+    Status.TRANSLATION_REVIEW: TRANSLATOR,
+    Status.APPROVED: EDITOR,
+}
+QUEUE_NAMES: dict[str, str] = {
+    Status.DRAFT: "drafts to finish",
+    Status.EDITING: "stories to edit",
+    Status.TRANSLATION_REVIEW: "translations to review",
+    Status.APPROVED: "approved stories to schedule or publish",
+}
+
+
+def recipients(change: StatusChange) -> list[str]:
+    """Addresses of the people who should hear that the story entered their queue."""
+    article = change.article
+    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    if change.to_status == Status.DRAFT:
+        users = users.filter(
+            pk__in=[
+                *([article.created_by_id] if article.created_by_id else []),
+                *article.bylines.filter(contributor__user__isnull=False).values_list(
+                    "contributor__user_id", flat=True
+                ),
+            ]
+        )
+    elif change.to_status in QUEUE_ROLES:
+        users = users.filter(groups__name=QUEUE_ROLES[change.to_status])
+    else:
+        return []
+    if change.changed_by_id:
+        users = users.exclude(pk=change.changed_by_id)  # they know: they just did it
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def story_entered_queue(change_pk: int) -> int:
+    """Tell the people of the queue a story entered; returns how many emails were sent.
+
+    A mail server that is down must not undo or break a move that has already happened, so a
+    failure is logged rather than raised.
+    """
+    change = StatusChange.objects.select_related("article", "changed_by").get(pk=change_pk)
+    addresses = recipients(change)
+    if not addresses:
+        return 0
+    article = change.article
+    link = settings.SITE_URL + reverse("admin:articles_article_change", args=[article.pk])
+    if change.changed_by is None:
+        who = "The scheduler"
+    else:
+        who = change.changed_by.get_full_name() or change.changed_by.get_username()
+    subject = f"[{settings.SITE_NAME}] {QUEUE_NAMES[change.to_status].capitalize()}: {article}"
+    lines = [
+        f"“{article}” is now {article.get_status_display().lower()}.",
+        f"{who} moved it ({change.transition.replace('_', ' ')}).",
+    ]
+    if change.comment:
+        lines += ["", "Their comment:", change.comment]
+    lines += ["", f"Open the story: {link}"]
+    body = "\n".join(lines)
+    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
+    try:
+        return send_mass_mail(messages, fail_silently=False)
+    except Exception:
+        logger.exception("Could not send queue notifications for story %s", article.pk)
+        return 0

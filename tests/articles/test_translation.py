@@ -1,0 +1,86 @@
+"""Translation review: segments, flags, fingerprints, stale marking and the word-level diff."""
+
+import pytest
+
+from articles import translation
+from articles.models import Article
+from tests.factories import ArticleFactory, ExchangeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def translated_story(**kwargs) -> Article:
+    defaults = {
+        "headline": "Both sides hold the truce",
+        "source_headline": "الطرفان يلتزمان بالهدنة",
+        "dek": "An activist explains.",
+        "source_dek": "ناشط يشرح.",
+        "body": "<p>First paragraph.</p><p>Second paragraph.</p>",
+        "source_body": "الفقرة الأولى\n\nالفقرة الثانية",
+        "original_language": "ar",
+        "kind": Article.Kind.INTERVIEW,
+    }
+    return ArticleFactory(**{**defaults, **kwargs})
+
+
+def test_segments_pair_headline_dek_paragraphs_and_each_question_and_answer():
+    article = translated_story()
+    exchange = ExchangeFactory(
+        article=article, position=0, question="Why?", answer="Because.",
+        question_original="لماذا؟", answer_original="لأن.",
+    )
+    keys = [s.key for s in translation.segments(article)]
+    assert keys == [
+        "headline", "dek", "body:0", "body:1",
+        f"exchange:{exchange.pk}:question", f"exchange:{exchange.pk}:answer",
+    ]
+    assert translation.segments(article)[2].source == "الفقرة الأولى"
+    assert translation.segments(article)[2].translation == "First paragraph."
+
+
+def test_a_paragraph_without_counterpart_is_flagged():
+    article = translated_story(body="<p>One.</p><p>Two.</p><p>Three.</p>")
+    flags = {row.segment.key: row.flags for row in translation.review(article)}
+    assert flags["body:2"] == ["no source text"]
+
+
+def test_bracketed_insertions_the_source_lacks_are_flagged_not_in_source():
+    article = translated_story()
+    ExchangeFactory(
+        article=article, position=0, question="Q?", question_original="س؟",
+        answer="[Since the agreement,] both sides <hold>.", answer_original="الطرفان ملتزمان.",
+    )
+    row = [r for r in translation.review(article) if r.segment.label == "Answer 1"][0]
+    assert "not in source" in row.flags
+    marked = str(row.translation_marked)
+    mark = '<mark class="not-in-source" title="not in source">[Since the agreement,]</mark>'
+    assert mark in marked
+    assert "&lt;hold&gt;" in marked  # the rest of the text is escaped
+
+
+def test_changing_the_source_marks_exactly_the_changed_segments_stale():
+    article = translated_story()
+    translation.record_review(article, by=None)
+    assert translation.stale_segments(article) == []
+    article.source_body = "الفقرة الأولى\n\nالفقرة الثانية معدلة"
+    article.source_dek = "ناشط   يشرح."  # spacing only: not a change
+    article.save()
+    stale = translation.stale_segments(article)
+    assert [row.segment.key for row in stale] == ["body:1"]
+    assert str(stale[0].source_diff) == "الفقرة الثانية <ins>معدلة</ins>"
+
+
+def test_word_diff_marks_removed_and_added_words_and_escapes_them():
+    diff = str(translation.word_diff("the <b>old</b> truce held", "the new truce held"))
+    assert diff == "the <del>&lt;b&gt;old&lt;/b&gt;</del> <ins>new</ins> truce held"
+
+
+def test_source_never_reviewed_counts_as_stale_for_a_translated_story():
+    article = translated_story()
+    assert {row.segment.key for row in translation.stale_segments(article)} == {
+        "headline", "dek", "body:0", "body:1",
+    }
+
+
+def test_a_story_without_original_language_has_nothing_stale():
+    assert translation.stale_segments(ArticleFactory()) == []
