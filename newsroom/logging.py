@@ -1,0 +1,68 @@
+"""One JSON object per log line on stdout, for LOG_FORMAT=json (journald, Loki, CloudWatch...).
+
+Written here rather than added as a dependency: it is one small class. Each line carries the
+time (UTC, ISO 8601), level, logger and message, the traceback when there is one, the request's
+method and path and the response's status when Django logs a request, and gunicorn's access
+fields when gunicorn's access logger is routed through it (deploy/gunicorn.conf.py).
+"""
+
+import json
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+# Attributes every LogRecord has; anything else on a record came from `extra=` and is kept.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+class JsonFormatter(logging.Formatter):
+    """Format a record as one line of JSON, never raising whatever the record carries."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, tz=UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+        }
+        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+            entry.update(self._access_fields(record.args))
+            entry["message"] = f"{entry['method']} {entry['path']} {entry['status']}"
+        else:
+            entry["message"] = record.getMessage()
+        for name, value in vars(record).items():
+            if name in _STANDARD or name.startswith("_"):
+                continue
+            if name == "request":
+                # Django's request loggers pass the HttpRequest itself.
+                entry["method"] = getattr(value, "method", None)
+                entry["path"] = getattr(value, "path", None)
+                continue
+            entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+    @staticmethod
+    def _access_fields(atoms: dict) -> dict[str, Any]:
+        """gunicorn's access atoms (h, m, U, q, s, B, D, a...) under readable names."""
+
+        def number(key: str) -> int | None:
+            value = atoms.get(key)
+            return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None
+
+        duration_us = number("D")
+        return {
+            "remote": atoms.get("h"),
+            "method": atoms.get("m"),
+            "path": atoms.get("U"),
+            "query": atoms.get("q") or None,
+            "status": number("s") if number("s") is not None else atoms.get("s"),
+            "bytes": number("B"),
+            "duration_ms": round(duration_us / 1000, 1) if duration_us is not None else None,
+            "user_agent": atoms.get("a"),
+            "forwarded_for": atoms.get("{x-forwarded-for}i"),
+        }

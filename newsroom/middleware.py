@@ -1,0 +1,104 @@
+"""Readers get a plain 503 page, never a traceback, while the database is unreachable.
+
+The page is rendered from templates/503.html without a request context: the context processors
+read sections from the database, which is what just failed. Nothing is cached or kept, so the
+site answers normally again as soon as the database does (Django drops a broken connection at
+the end of the request and opens a new one on the next).
+"""
+
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse
+from django.template import loader
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger("newsroom.outage")
+
+RETRY_AFTER_SECONDS = 30
+FALLBACK_PAGE = (
+    "<!doctype html><html lang=en><meta charset=utf-8><title>Back soon</title>"
+    "<h1>We will be back in a moment</h1><p>Please try again shortly.</p></html>"
+)
+
+
+def _unavailable_errors() -> tuple[type[BaseException], ...]:
+    """Errors that mean "the database cannot be reached", not "this query was wrong"."""
+    errors: list[type[BaseException]] = [OperationalError, InterfaceError]
+    try:  # psycopg's pool, when DATABASE_POOL=1; its errors may reach us unwrapped
+        from psycopg_pool import PoolClosed, PoolTimeout, TooManyRequests
+    except ImportError:  # pragma: no cover - psycopg[pool] is a dependency
+        pass
+    else:
+        errors += [PoolTimeout, PoolClosed, TooManyRequests]
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        pass
+    else:
+        errors += [psycopg.OperationalError, psycopg.InterfaceError]
+    return tuple(errors)
+
+
+UNAVAILABLE_ERRORS = _unavailable_errors()
+
+
+def is_database_unavailable(error: BaseException | None) -> bool:
+    return isinstance(error, UNAVAILABLE_ERRORS)
+
+
+def service_unavailable() -> HttpResponse:
+    """The 503 page: no database, no request context, never cached, with Retry-After."""
+    try:
+        content = loader.get_template("503.html").render(
+            {"SITE_NAME": settings.SITE_NAME, "retry_after": RETRY_AFTER_SECONDS}
+        )
+    except Exception:  # a broken template must not turn a 503 into a 500
+        logger.exception("Could not render 503.html")
+        content = FALLBACK_PAGE
+    response = HttpResponse(content, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    add_never_cache_headers(response)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with Retry-After when a request fails because the database is unreachable.
+
+    A view's failure reaches process_exception(). A failure in a middleware further in (a
+    session read, say) has already been turned into a 500 by Django before it gets back here;
+    the got_request_exception receiver below marks such requests, and __call__ swaps the 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_database_unavailable", False):
+            return service_unavailable()
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not is_database_unavailable(exception):
+            return None
+        # One line, not a traceback per request: during an outage every request fails alike.
+        logger.warning(
+            "Database unavailable, answered 503: %s",
+            type(exception).__name__,
+            extra={"request": request, "status_code": 503},
+        )
+        return service_unavailable()
+
+
+def _mark_database_unavailable(sender, request=None, **kwargs) -> None:
+    import sys
+
+    if request is not None and is_database_unavailable(sys.exc_info()[1]):
+        request._database_unavailable = True
+
+
+got_request_exception.connect(_mark_database_unavailable, dispatch_uid="newsroom-db-unavailable")

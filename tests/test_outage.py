@@ -1,0 +1,307 @@
+"""When the database goes away readers get a plain 503 page, and the site recovers by itself.
+
+The first tests raise the errors a lost database raises, inside a view and inside a middleware.
+The last one is the real thing: a private PostgreSQL server is started, the site runs against it
+in a gunicorn subprocess, the server is stopped and started again under it.
+"""
+
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError, OperationalError
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import path
+
+from newsroom.middleware import RETRY_AFTER_SECONDS
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _lost_database(request):
+    raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
+
+
+def _broken_query(request):
+    raise IntegrityError("duplicate key value violates unique constraint")
+
+
+def _fine(request):
+    return HttpResponse("fine")
+
+
+urlpatterns = [
+    path("lost/", _lost_database),
+    path("broken/", _broken_query),
+    path("fine/", _fine),
+]
+
+
+class _SessionReadFails:
+    """Stands for a middleware that reads the database before the view runs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/fine/":
+            raise OperationalError("server closed the connection unexpectedly")
+        return self.get_response(request)
+
+
+def assert_plain_503(response) -> None:
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "no-store" in response["Cache-Control"]
+    body = response.content.decode()
+    assert "We will be back in a moment" in body
+    assert "Traceback" not in body and "OperationalError" not in body and "127.0.0.1" not in body
+
+
+@pytest.mark.urls("tests.test_outage")
+def test_a_view_that_loses_the_database_answers_the_plain_503_page():
+    assert_plain_503(Client(raise_request_exception=False).get("/lost/"))
+
+
+@pytest.mark.urls("tests.test_outage")
+def test_a_middleware_that_loses_the_database_answers_the_plain_503_page(settings):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_outage._SessionReadFails"]
+    assert_plain_503(Client(raise_request_exception=False).get("/fine/"))
+
+
+@pytest.mark.urls("tests.test_outage")
+def test_a_wrong_query_is_still_a_500_not_hidden_as_an_outage():
+    response = Client(raise_request_exception=False).get("/broken/")
+    assert response.status_code == 500
+
+
+# The real outage -----------------------------------------------------------------------------
+
+PG_BIN_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+PG_BIN = next((d for d in PG_BIN_DIRS if Path(d, "initdb").exists()), None)
+GUNICORN = REPO / ".venv" / "bin" / "gunicorn"
+if not GUNICORN.exists():
+    GUNICORN = Path(shutil.which("gunicorn") or "gunicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 10) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _wait_for(what: str, check, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except OSError as error:
+            last = error
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not within {seconds}s (last: {last!r})")
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL server in a temporary folder, run as the postgres OS user."""
+
+    def __init__(self, root: Path, port: int):
+        self.data = root / "data"
+        self.port = port
+        self.socket_dir = root
+
+    def _as_postgres(self, *argv: str, timeout: float = 60) -> None:
+        subprocess.run(
+            ["runuser", "-u", "postgres", "--", *argv],
+            check=True,
+            timeout=timeout,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def init(self) -> None:
+        self._as_postgres(
+            f"{PG_BIN}/initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._as_postgres(
+            f"{PG_BIN}/pg_ctl",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.data / "server.log"),
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
+
+    def stop(self) -> None:
+        self._as_postgres(
+            f"{PG_BIN}/pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", "stop"
+        )
+
+    def is_running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+
+@pytest.fixture
+def private_postgres():
+    if PG_BIN is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql")
+    if shutil.which("runuser") is None or os.geteuid() != 0:
+        pytest.skip("needs root and runuser to run a private PostgreSQL as the postgres user")
+    try:
+        subprocess.run(["id", "postgres"], check=True, capture_output=True, timeout=10)
+    except subprocess.CalledProcessError:
+        pytest.skip("no postgres OS user to own a private PostgreSQL server")
+    root = Path(tempfile.mkdtemp(prefix="newsroom-outage-"))
+    shutil.chown(root, user="postgres")
+    server = PrivatePostgres(root, _free_port())
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        if server.is_running():
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def site_on(private_postgres, tmp_path):
+    """gunicorn serving the site against the private server, with persistent connections."""
+    if not GUNICORN.exists():
+        pytest.skip("gunicorn is not installed")
+    database_url = f"postgres://postgres@127.0.0.1:{private_postgres.port}/postgres"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CONN_MAX_AGE": "600",
+        "DEBUG": "0",
+        "SECRET_KEY": "outage-test-" + os.urandom(16).hex(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+        "PLAIN_STATIC": "1",
+        # Local memory: the cache check of /healthz passes, and pages fetched for the first
+        # time during the outage (their own query strings below) cannot come from the cache.
+        "CACHE_URL": "locmem://",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "PYTHONUNBUFFERED": "1",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=180,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "load_demo", "--force", "--password", "outage-Pass-1"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=120,
+        stdout=subprocess.DEVNULL,
+    )
+    port = _free_port()
+    log = open(tmp_path / "gunicorn.log", "w")  # closed in the finally below
+    app = subprocess.Popen(
+        [
+            str(GUNICORN),
+            "--config",
+            str(REPO / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+            "newsroom.wsgi:application",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for("gunicorn answers", lambda: _get(base + "/healthz", timeout=2)[0] == 200)
+        yield base
+    finally:
+        os.killpg(app.pid, signal.SIGTERM)
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(app.pid, signal.SIGKILL)
+            app.wait(timeout=10)
+        log.close()
+        print((tmp_path / "gunicorn.log").read_text()[-4000:])  # shown when the test fails
+
+
+ARTICLE = "/articles/rebels-is-agree-to-truce-in-south-damascus/"
+
+
+def test_site_answers_503_while_postgresql_is_down_and_recovers_without_a_restart(
+    private_postgres, site_on
+):
+    status, body = _get(site_on + ARTICLE)
+    assert status == 200, body[:500]
+    assert _get(site_on + "/healthz")[0] == 200
+
+    private_postgres.stop()
+
+    status, body = _get(site_on + "/healthz")
+    assert status == 503
+    assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
+    for page in (ARTICLE + "?during=outage", "/?during=outage", "/search/?q=truce"):
+        status, body = _get(site_on + page)
+        assert status == 503, (page, body[:500])
+        assert "We will be back in a moment" in body
+        assert "Traceback" not in body and "OperationalError" not in body
+
+    private_postgres.start()
+
+    # The same gunicorn process, never restarted: the broken persistent connection is dropped
+    # and a new one opened by the next request.
+    again = site_on + ARTICLE + "?after=outage"
+    _wait_for("the site answers again", lambda: _get(again)[0] == 200, seconds=30)
+    assert _get(site_on + "/healthz")[0] == 200
+    status, body = _get(site_on + "/?after=outage")
+    assert status == 200 and "truce" in body.lower()
