@@ -311,21 +311,27 @@ def test_every_page_has_landmarks_one_h1_and_a_skip_link(client):
         assert "<header" in html and "<footer" in html and '<html lang="en">' in html
 
 
-def test_corrections_are_shown_when_the_story_has_them(client, monkeypatch):
-    """Until the Correction model lands, stand in for its `corrections` relation."""
+def test_corrections_are_shown_dated_and_escaped(client):
+    from articles.models import Correction
+
     article = ArticleFactory(published=True)
-
-    class Correction:
-        text = "An earlier version misspelled <b>al-Qadam</b>."
-        created_at = NOW
-
-    class Corrections:
-        def all(self):
-            return [Correction()]
-
-    monkeypatch.setattr(Article, "corrections", property(lambda self: Corrections()), raising=False)
+    Correction.objects.create(
+        article=article, text="An earlier version misspelled <b>al-Qadam</b>.",
+        created_at=datetime(2015, 10, 5, 9, tzinfo=UTC),
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Corrections</h2>" in html and "misspelled &lt;b&gt;al-Qadam&lt;/b&gt;." in html
+    assert '<time datetime="2015-10-05T09:00:00+00:00">5 October 2015</time>' in html
+
+
+def test_a_correction_invalidates_the_cached_page(client, settings):
+    from articles.models import Correction
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    article = ArticleFactory(published=True)
+    assert "Corrections</h2>" not in client.get(article.get_absolute_url()).content.decode()
+    Correction.objects.create(article=article, text="The date was wrong.")
+    assert "The date was wrong." in client.get(article.get_absolute_url()).content.decode()
 
 
 def test_no_corrections_section_without_corrections(client):

@@ -152,10 +152,10 @@ def test_article_page_query_count_is_fixed_however_many_bylines_and_tags(client)
         published=True, byline_count=10, tags=[f"t{n}" for n in range(30)], section=section,
         lead_image=ImageFactory(),
     )
-    # story (with section and lead image), bylines with contributors, tags, exchanges, and the
-    # navigation's sections.
-    assert queries_to_render(client, small.get_absolute_url()) == 5
-    assert queries_to_render(client, large.get_absolute_url()) == 5
+    # story (with section and lead image), bylines with contributors, tags, exchanges,
+    # corrections, and the navigation's sections.
+    assert queries_to_render(client, small.get_absolute_url()) == 6
+    assert queries_to_render(client, large.get_absolute_url()) == 6
 
 
 # The home page ---------------------------------------------------------------------------------

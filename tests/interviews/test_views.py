@@ -183,9 +183,9 @@ def test_interview_page_query_count_is_fixed_however_many_bylines_tags_and_excha
         section=SectionFactory(), lead_image=ImageFactory(),
     )
     # story (with section, lead image, interview), bylines+contributors, tags, exchanges,
-    # and the sections of the navigation.
-    assert queries_to_render(client, small.get_absolute_url()) == 5
-    assert queries_to_render(client, large.get_absolute_url()) == 5
+    # corrections, and the sections of the navigation.
+    assert queries_to_render(client, small.get_absolute_url()) == 6
+    assert queries_to_render(client, large.get_absolute_url()) == 6
 
 
 @pytest.mark.parametrize(
