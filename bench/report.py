@@ -32,7 +32,7 @@ def page_table(measure: dict, baseline: dict | None, largest: bool) -> list[str]
         if row["state"] != "ok":
             lines.append(f"| {row['page']} | {url} | | | | | | | {row['state']} |")
             continue
-        cold, warm, target = row["cold_ms"], row["warm_ms"], row.get("target_ms")
+        cold, warm, target = row["cold_ms"], row.get("warm_ms") or {}, row.get("target_ms")
         growth = None
         first = base.get(row["page"])
         if first and first.get("state") == "ok":
@@ -44,7 +44,8 @@ def page_table(measure: dict, baseline: dict | None, largest: bool) -> list[str]
             verdicts.append(f"**grows {growth:.1f}x**")
         lines.append(
             f"| {row['page']} | {url} | {row['queries']} | {_ms(cold['median'])} "
-            f"| {_ms(cold['p95'])} | {_ms(warm['median'])} | {target if target else '–'} "
+            f"| {_ms(cold['p95']) if cold['n'] > 1 else '(1 request)'} | {_ms(warm.get('median'))} "
+            f"| {target if target else '–'} "
             f"| {f'{growth:.2f}x' if growth else '–'} | {', '.join(verdicts) or 'ok'} |"
         )
     return lines
@@ -176,15 +177,15 @@ def write_report(results: dict, path: Path, plot_path: Path) -> None:
         "",
         "## Archive sizes and seeding",
         "",
-        "| stories | seeded in | measured on | commit measured |",
-        "| ---: | ---: | --- | --- |",
+        "| stories | seeded in | measured on | commit measured | load average (2 cores) |",
+        "| ---: | ---: | --- | --- | --- |",
     ]
     for size in sizes:
         entry = results["sizes"][str(size)]
         seeded = entry.get("seed_seconds")
         lines.append(
             f"| {size:,} | {f'{seeded:.0f} s' if seeded else '–'} | {entry['measured_at']} "
-            f"| {entry['commit']} |"
+            f"| {entry['commit']} | {entry.get('load_average', '–')} |"
         )
     lines += [
         "",
