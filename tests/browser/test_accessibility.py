@@ -1,0 +1,82 @@
+"""axe-core in headless Chromium: no WCAG 2.2 AA (or best-practice) violations on any public page
+type, in the light and the dark colour scheme, on a desktop and a phone.
+
+axe-core is not a Python package; install it once outside the repository:
+
+    npm install --prefix /tmp/axe axe-core
+
+or point AXE_CORE_PATH at an axe.min.js. Without it these tests skip, saying so.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+
+from tests.browser.test_public_browser import build_public_site, public_urls
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+DEFAULT_AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    path = Path(os.environ.get("AXE_CORE_PATH", DEFAULT_AXE))
+    if not path.is_file():
+        pytest.skip(
+            f"axe-core not found at {path}: run `npm install --prefix /tmp/axe axe-core` "
+            "or set AXE_CORE_PATH to axe.min.js"
+        )
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def site(live_server):
+    cache.clear()
+    return build_public_site()
+
+
+def axe_violations(page, axe_source: str) -> list[str]:
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+        for v in result["violations"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "scheme, width", [("light", 1280), ("dark", 1280), ("light", 390)], ids=str
+)
+def test_every_public_page_type_passes_axe(browser, live_server, site, axe_source, scheme, width):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    failures = {}
+    try:
+        for name, path in public_urls(site).items():
+            page.goto(f"{live_server.url}{path}")
+            violations = axe_violations(page, axe_source)
+            if violations:
+                failures[name] = violations
+    finally:
+        context.close()
+    assert failures == {}
+
+
+def test_focused_link_has_a_visible_outline(page, live_server, site):
+    page.goto(f"{live_server.url}{site['interview'].get_absolute_url()}")
+    link = page.locator(".byline a").first
+    link.focus()
+    style = link.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
+    )
+    assert style[0] != "none" and style[1] != "0px"
