@@ -1,8 +1,12 @@
-"""Public story URLs (DESIGN.md, "The public site"); mounted at the site root."""
+"""Public story URLs (DESIGN.md, "The public site"); mounted at the site root.
+
+Feeds are cached and answer conditional requests like the pages (articles.caching).
+"""
 
 from django.urls import path
 
 from . import feeds, views
+from .caching import public_page
 
 app_name = "articles"
 
@@ -13,10 +17,18 @@ urlpatterns = [
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("contributors/<slug:slug>/", views.contributor_detail, name="contributor"),
     path("archive/<int:year>/<int:month>/", views.archive_month, name="archive"),
-    path("feeds/latest.rss", feeds.LatestFeed(), name="feed-rss"),
-    path("feeds/latest.atom", feeds.LatestAtomFeed(), name="feed-atom"),
-    path("feeds/sections/<slug:slug>.rss", feeds.SectionFeed(), name="section-feed-rss"),
-    path("feeds/sections/<slug:slug>.atom", feeds.SectionAtomFeed(), name="section-feed-atom"),
-    path("feeds/tags/<slug:slug>.rss", feeds.TagFeed(), name="tag-feed-rss"),
-    path("feeds/tags/<slug:slug>.atom", feeds.TagAtomFeed(), name="tag-feed-atom"),
+    path("feeds/latest.rss", public_page(feeds.LatestFeed()), name="feed-rss"),
+    path("feeds/latest.atom", public_page(feeds.LatestAtomFeed()), name="feed-atom"),
+    path(
+        "feeds/sections/<slug:slug>.rss",
+        public_page(feeds.SectionFeed()),
+        name="section-feed-rss",
+    ),
+    path(
+        "feeds/sections/<slug:slug>.atom",
+        public_page(feeds.SectionAtomFeed()),
+        name="section-feed-atom",
+    ),
+    path("feeds/tags/<slug:slug>.rss", public_page(feeds.TagFeed()), name="tag-feed-rss"),
+    path("feeds/tags/<slug:slug>.atom", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),
 ]

@@ -104,3 +104,14 @@ def test_hostile_text_is_escaped_in_feeds(client):
     response, feed = parse(client, "/feeds/latest.rss")
     assert b"<script>" not in response.content
     assert feed.entries[0].title == "<script>alert(1)</script>"
+
+
+def test_feeds_answer_conditional_requests(client, settings):
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
+    ArticleFactory(published=True)
+    first = client.get("/feeds/latest.atom")
+    assert first["ETag"] and first["Last-Modified"]
+    assert client.get("/feeds/latest.atom", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    ArticleFactory(published=True, headline="A newer story")
+    fresh = client.get("/feeds/latest.atom", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert fresh.status_code == 200 and b"A newer story" in fresh.content
