@@ -47,10 +47,11 @@ class LatestFeed(Feed):
         return "\n".join(parts)
 
     def item_link(self, item: Article) -> str:
-        return item.get_absolute_url()
+        # Absolute on SITE_URL, like the canonical link, whichever host the feed was fetched on.
+        return f"{settings.SITE_URL}{item.get_absolute_url()}"
 
     def item_guid(self, item: Article) -> str:
-        return f"{settings.SITE_URL}{item.get_absolute_url()}"
+        return self.item_link(item)
 
     item_guid_is_permalink = True
 

@@ -2,7 +2,9 @@
 sections, and the home page."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +15,17 @@ from .models import Article, Section
 NEWS_WINDOW = timedelta(days=2)
 
 
-class ArticleSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """URLs on SITE_URL's scheme and host, the same as the pages' canonical links."""
+
+    def get_domain(self, site=None) -> str:
+        return urlsplit(settings.SITE_URL).netloc
+
+    def get_protocol(self, protocol=None) -> str:
+        return urlsplit(settings.SITE_URL).scheme or "https"
+
+
+class ArticleSitemap(SiteSitemap):
     changefreq = "daily"
     limit = 5000
 
@@ -37,7 +49,7 @@ class ArticleSitemap(Sitemap):
         return urls
 
 
-class SectionSitemap(Sitemap):
+class SectionSitemap(SiteSitemap):
     changefreq = "hourly"
 
     def items(self):
@@ -47,7 +59,7 @@ class SectionSitemap(Sitemap):
         return reverse("articles:section", args=[item.slug])
 
 
-class HomeSitemap(Sitemap):
+class HomeSitemap(SiteSitemap):
     changefreq = "always"
     priority = 1.0
 

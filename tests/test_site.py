@@ -282,12 +282,14 @@ def test_robots_txt_names_the_sitemap(client, settings):
     assert "Disallow: /admin/" in text and "Sitemap: https://news.example/sitemap.xml" in text
 
 
-def test_sitemap_has_google_news_tags_for_the_last_two_days_only(client):
+def test_sitemap_has_google_news_tags_for_the_last_two_days_only(client, settings):
+    settings.SITE_URL = "https://news.example"
     fresh = ArticleFactory(published=True, headline="Fresh story")
     old = ArticleFactory(published=True, published_at=NOW - timedelta(days=3), headline="Old one")
     xml = client.get("/sitemap.xml").content.decode()
     assert 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' in xml
-    assert f"/articles/{fresh.slug}/</loc>" in xml and f"/articles/{old.slug}/</loc>" in xml
+    assert f"<loc>https://news.example/articles/{fresh.slug}/</loc>" in xml
+    assert f"<loc>https://news.example/articles/{old.slug}/</loc>" in xml
     assert "<news:title>Fresh story</news:title>" in xml
     assert "<news:title>Old one</news:title>" not in xml
     import xml.etree.ElementTree as ElementTree
