@@ -1,8 +1,8 @@
 """Full-text search over published stories: PostgreSQL ranking and snippets, SQLite fallback.
 
-On PostgreSQL the search vector is computed in the query (headline A, dek B, body, exchanges and
-contributor names C) with the English configuration, so "negotiations" finds "negotiate". A
-stored SearchVectorField with a GIN index will replace the computed vector once the model has one.
+On PostgreSQL the search vector (document_vector(): headline A, dek and contributor names B, body
+and exchanges C, English configuration, so "negotiations" finds "negotiate") is computed in the
+query until Article has a stored, GIN-indexed `search_vector` field; then that field is used.
 """
 
 import re
@@ -66,7 +66,8 @@ def search_articles(text: str) -> QuerySet[Article]:
     return _fallback(published, text)
 
 
-def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
+def _exchanges_text() -> Coalesce:
+    """All of a story's questions and answers as one text (a correlated subquery)."""
     from interviews.models import Exchange
 
     text = TextField()
@@ -76,31 +77,48 @@ def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
         .annotate(text=StringAgg(Concat("question", Value(" "), "answer", output_field=text), " "))
         .values("text")[:1]
     )
+    return Coalesce(exchanges, Value(""), output_field=text)
+
+
+def document_vector() -> SearchVector:
+    """What a story is found by, and how much each part weighs: headline A, dek and contributor
+    names B, body and exchanges C. Also the expression to store in a SearchVectorField:
+    Article.objects.filter(pk=...).update(search_vector=document_vector())."""
     names = Subquery(
         Byline.objects.filter(article=OuterRef("pk"))
         .values("article")
         .annotate(text=StringAgg("contributor__name", " "))
         .values("text")[:1]
     )
-    exchanges_text = Coalesce(exchanges, Value(""), output_field=text)
-    names_text = Coalesce(names, Value(""), output_field=text)
-    query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
-    vector = (
+    return (
         SearchVector("headline", weight="A", config=SEARCH_CONFIG)
         + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
         + SearchVector(StripTags("body"), weight="C", config=SEARCH_CONFIG)
-        + SearchVector(exchanges_text, weight="C", config=SEARCH_CONFIG)
-        + SearchVector(names_text, weight="B", config=SEARCH_CONFIG)
+        + SearchVector(_exchanges_text(), weight="C", config=SEARCH_CONFIG)
+        + SearchVector(
+            Coalesce(names, Value(""), output_field=TextField()), weight="B", config=SEARCH_CONFIG
+        )
     )
+
+
+def has_stored_vector() -> bool:
+    """True once Article has a `search_vector` SearchVectorField (GIN-indexed) to search."""
+    return any(f.name == "search_vector" for f in Article._meta.get_fields())
+
+
+def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
+    query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
+    # The stored, indexed vector when the model has one; until then, computed per row.
+    vector = F("search_vector") if has_stored_vector() else document_vector()
     snippet_source = Func(
-        F("dek"), Value(" "), StripTags("body"), Value(" "), exchanges_text,
-        function="CONCAT", output_field=text,
+        F("dek"), Value(" "), StripTags("body"), Value(" "), _exchanges_text(),
+        function="CONCAT", output_field=TextField(),
     )
     return (
         published.annotate(search=vector)
         .filter(search=query)
         .annotate(
-            rank=SearchRank(vector, query),
+            rank=SearchRank(F("search"), query),
             raw_snippet=SearchHeadline(
                 snippet_source,
                 query,
