@@ -6,18 +6,28 @@ only through articles/workflow.py. These classes ask both and never decide on th
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from interviews.admin import ExchangeInline, InterviewInline
 
-from . import permissions
-from .forms import ArticleAdminForm, OrderedInlineFormSet, PasteCopyForm, PositionedRowForm
-from .models import Article, Byline, Contributor, Image, Section
+from . import permissions, revisions, translation, workflow
+from .forms import (
+    ArticleAdminForm,
+    EditConflict,
+    OrderedInlineFormSet,
+    PasteCopyForm,
+    PositionedRowForm,
+)
+from .models import Article, Byline, Contributor, Correction, Image, Section
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = [
@@ -64,6 +74,33 @@ class BylineInline(admin.TabularInline):
         )
 
 
+class CorrectionInline(admin.TabularInline):
+    """Public corrections: editors append them to published stories; nobody rewrites one."""
+
+    model = Correction
+    extra = 0
+    fields = ("text", "created_at", "created_by")
+    readonly_fields = ("created_at", "created_by")
+    can_delete = False
+    verbose_name_plural = "public corrections"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if self.has_add_permission(request, obj) else 0
+
+    # The story's rules, not the Correction model's own permissions, decide here.
+    def has_view_permission(self, request, obj=None):
+        return obj is not None and permissions.can_view_article(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.can_add_correction(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ContributorFilter(admin.SimpleListFilter):
     """Stories crediting one contributor; only contributors with bylines are offered."""
 
@@ -108,7 +145,9 @@ class ArticleAdmin(admin.ModelAdmin):
     list_select_related = ("section",)
     list_per_page = 50
     date_hierarchy = "published_at"
-    inlines = (BylineInline, InterviewInline, ExchangeInline)
+    inlines = (BylineInline, InterviewInline, ExchangeInline, CorrectionInline)
+    actions = ("approve_selected", "send_selected_to_translation_review", "publish_selected")
+    change_form_template = "admin/articles/article/change_form.html"
     fieldsets = (
         (None, {"fields": ("headline", "slug", "dek", "body", "kind", "section", "tags")}),
         ("Lead image", {"fields": ("lead_image",)}),
@@ -127,6 +166,15 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).for_listing()
         return permissions.visible_articles(queryset, user=request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            # The version the form was loaded with travels with it (optimistic locking).
+            (name, options), *rest = fieldsets
+            fieldsets = [(name, {**options, "fields": (*options["fields"], "loaded_version")}),
+                         *rest]
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         limited = permissions.readonly_article_fields(request.user, obj, ARTICLE_FORM_FIELDS)
@@ -159,7 +207,79 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
+        else:
+            # The form's check compared versions; this conditional UPDATE makes the claim
+            # atomic, so of two saves racing past that check only one wins.
+            loaded = form.cleaned_data.get("loaded_version")
+            expected = obj.version if loaded is None else loaded
+            claimed = Article.objects.filter(pk=obj.pk, version=expected).update(
+                version=F("version") + 1
+            )
+            if not claimed:
+                raise EditConflict
+            obj.version = expected + 1
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Correction:
+            for correction in formset.save(commit=False):
+                correction.created_by = request.user
+                correction.save()
+            return
+        super().save_formset(request, form, formset, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and not self.has_change_permission(request, obj):
+                # The story moved on (submitted, passed...) while this person had it open.
+                if self.has_view_permission(request, obj):
+                    self.message_user(
+                        request,
+                        f"“{obj}” is now {obj.get_status_display().lower()} and you can no "
+                        "longer change it, so your changes were not saved.",
+                        messages.ERROR,
+                    )
+                    return redirect(request.path)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict:
+            pass
+        # Someone saved between our check and our save, and everything was rolled back.
+        # Running the view again shows the form with the conflict named and the input kept.
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except EditConflict:
+            self.message_user(
+                request,
+                "Someone else is saving this story at this very moment, so your changes were "
+                "not saved. Wait a moment, reload the story and make them again.",
+                messages.ERROR,
+            )
+            return redirect(request.path)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None:
+            context.update(self._desk_context(request, obj))
+        return super().change_view(request, object_id, form_url, context)
+
+    def _desk_context(self, request, obj):
+        return {
+            "transitions": workflow.available_transitions(obj, by=request.user),
+            "status_changes": obj.status_changes.select_related("changed_by"),
+            "can_review_translation": obj.is_translated,
+            "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
+            "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The desk's own styles; served from our static files, never a CDN.
+        context["media"] = context["media"] + forms.Media(
+            css={"all": ["admin-extra/desk.css"]}
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The changelist: bylines and tags come from get_queryset()'s prefetch, one query each.
     @admin.display(description="credits")
@@ -175,14 +295,200 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # Paste copy: a story file pasted as text, read by the importer.
     def get_urls(self):
+        view = self.admin_site.admin_view
         urls = [
+            path("paste/", view(self.paste_copy_view), name="articles_article_paste"),
             path(
-                "paste/",
-                self.admin_site.admin_view(self.paste_copy_view),
-                name="articles_article_paste",
+                "<int:pk>/transition/<str:name>/",
+                view(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path(
+                "<int:pk>/revisions/", view(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<int:pk>/revisions/compare/", view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<int:pk>/revisions/<int:history_id>/restore/", view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            path(
+                "<int:pk>/translation/", view(self.translation_review_view),
+                name="articles_article_translation",
             ),
         ]
         return urls + super().get_urls()
+
+    def _story_or_404(self, request, pk):
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404("No such story, or not one you may open.")
+        return obj
+
+    def _page(self, request, obj, title, template, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": obj,
+            "media": forms.Media(css={"all": ["admin-extra/desk.css"]}),
+            **context,
+        }
+        return TemplateResponse(request, template, context)
+
+    # Workflow: each button posts here; workflow.transition() decides and records.
+    def transition_view(self, request, pk, name):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        back = request.POST.get("next") or reverse("admin:articles_article_change", args=[pk])
+        if not back.startswith("/"):
+            back = reverse("admin:articles_article_change", args=[pk])
+        publish_at = None
+        if name == "schedule":
+            field = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+            try:
+                publish_at = field.clean(request.POST.get("publish_at", ""))
+            except forms.ValidationError:
+                self.message_user(
+                    request, "Give the publication time as a date and a time.", messages.ERROR
+                )
+                return redirect(back)
+        try:
+            change = workflow.transition(
+                obj, name, by=request.user, comment=request.POST.get("comment", ""),
+                publish_at=publish_at,
+            )
+        except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+            self.message_user(request, f"“{obj}”: {refusal}", messages.ERROR)
+            return redirect(back)
+        spec = workflow.TRANSITIONS[name]
+        self.message_user(
+            request,
+            f"“{obj}”: {spec.label.lower()} done; the story is now "
+            f"{Article.Status(change.to_status).label.lower()}.",
+            messages.SUCCESS,
+        )
+        if not self.has_view_permission(request, obj):
+            return redirect("admin:index")
+        return redirect(back)
+
+    # Bulk actions for editors: each story goes through workflow.transition() on its own.
+    def _move_selected(self, request, queryset, name):
+        moved = 0
+        for article in queryset:
+            try:
+                workflow.transition(article, name, by=request.user)
+                moved += 1
+            except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+                self.message_user(request, f"“{article}”: {refusal}", messages.WARNING)
+        if moved:
+            label = workflow.TRANSITIONS[name].label.lower()
+            self.message_user(request, f"{label.capitalize()}: {moved} stor"
+                              f"{'y' if moved == 1 else 'ies'} moved.", messages.SUCCESS)
+
+    @admin.action(description="Approve selected stories", permissions=["desk"])
+    def approve_selected(self, request, queryset):
+        self._move_selected(request, queryset, "approve")
+
+    @admin.action(
+        description="Send selected stories to translation review", permissions=["desk"]
+    )
+    def send_selected_to_translation_review(self, request, queryset):
+        self._move_selected(request, queryset, "send_to_translation_review")
+
+    @admin.action(description="Publish selected stories now", permissions=["desk"])
+    def publish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "publish")
+
+    def has_desk_permission(self, request):
+        return permissions.is_editor(request.user)
+
+    # Revisions
+    def revisions_view(self, request, pk):
+        obj = self._story_or_404(request, pk)
+        return self._page(
+            request, obj, f"Revisions of “{obj}”", "admin/articles/article/revisions.html",
+            revisions=revisions.revisions(obj),
+            can_restore=permissions.can_restore_revision(request.user, obj),
+        )
+
+    def compare_view(self, request, pk):
+        obj = self._story_or_404(request, pk)
+        every = {r.history_id: r for r in revisions.revisions(obj)}
+        try:
+            a, b = every[int(request.GET["a"])], every[int(request.GET["b"])]
+        except (KeyError, ValueError):
+            self.message_user(request, "Choose two revisions of this story to compare.",
+                              messages.ERROR)
+            return redirect("admin:articles_article_revisions", pk=pk)
+        older, newer = sorted((a, b), key=lambda r: r.number)
+        return self._page(
+            request, obj, f"Revision {older.number} against {newer.number} of “{obj}”",
+            "admin/articles/article/revision_compare.html",
+            older=older, newer=newer, differences=revisions.compare(older, newer),
+            can_restore=permissions.can_restore_revision(request.user, obj),
+        )
+
+    def restore_view(self, request, pk, history_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        if not permissions.can_restore_revision(request.user, obj):
+            self.message_user(request, "Only editors restore revisions.", messages.ERROR)
+            return redirect("admin:articles_article_revisions", pk=pk)
+        revision = revisions.get_revision(obj, history_id)
+        if revision is None:
+            self.message_user(request, "That revision does not exist.", messages.ERROR)
+            return redirect("admin:articles_article_revisions", pk=pk)
+        revisions.restore(obj, revision, by=request.user)
+        self.message_user(
+            request, f"Revision {revision.number} restored, as a new revision.", messages.SUCCESS
+        )
+        return redirect("admin:articles_article_change", pk)
+
+    # Translation review: source and translation side by side, segment by segment.
+    def translation_review_view(self, request, pk):
+        obj = self._story_or_404(request, pk)
+        may_confirm = permissions.can_review_translation(request.user, obj) and (
+            obj.status != Article.Status.TRANSLATION_REVIEW
+        )
+        if request.method == "POST":
+            stale = {row.segment.key for row in translation.stale_segments(obj)}
+            if not may_confirm:
+                self.message_user(
+                    request,
+                    "You cannot confirm this translation now. In translation review, pass it "
+                    "with the button below.",
+                    messages.ERROR,
+                )
+            elif not stale:
+                self.message_user(request, "Nothing has changed since the last review.")
+            else:
+                translation.record_review(obj, by=request.user, keys=stale)
+                self.message_user(
+                    request,
+                    f"{len(stale)} changed segment(s) reviewed again by you; the story may be "
+                    "published.",
+                    messages.SUCCESS,
+                )
+            return redirect("admin:articles_article_translation", pk=pk)
+        rows = translation.review(obj)
+        return self._page(
+            request, obj, f"Translation review of “{obj}”",
+            "admin/articles/article/translation_review.html",
+            rows=rows,
+            stale_count=sum(row.is_stale for row in rows),
+            may_confirm=may_confirm,
+            transitions=[
+                t for t in workflow.available_transitions(obj, by=request.user)
+                if t.name in ("pass_translation", "return_translation")
+            ],
+            source_dir="rtl" if obj.original_is_right_to_left else "ltr",
+        )
 
     def paste_copy_view(self, request):
         if not permissions.can_add_article(request.user):

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
+from django.utils import timezone
 
 from .models import Article
 from .slugs import unique_slug
@@ -118,7 +119,13 @@ class PasteCopyForm(forms.Form):
 
 
 class ArticleAdminForm(forms.ModelForm):
-    """The story form. An empty slug is made from the headline before the model checks it."""
+    """The story form. An empty slug is made from the headline before the model checks it.
+
+    The form carries the version of the story it was loaded with: when someone else saved the
+    story in the meantime, this save is refused, naming them, and what was typed stays in the form.
+    """
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Article
@@ -127,10 +134,51 @@ class ArticleAdminForm(forms.ModelForm):
             "original_language", "source_headline", "source_dek", "source_body", "published_at",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "loaded_version" in self.fields and self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded is not None and loaded != self.instance.version:
+            raise ValidationError(edit_conflict_message(self.instance), code="edit_conflict")
+        if (
+            "published_at" in self.fields
+            and cleaned.get("published_at") is None
+            and self.instance.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
+        ):
+            self.add_error(
+                "published_at",
+                ValidationError(
+                    "A story that is %(status)s needs its publication time.",
+                    code="publication_time_required",
+                    params={"status": self.instance.get_status_display().lower()},
+                ),
+            )
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("headline"):
             cleaned["slug"] = unique_slug(
                 Article, cleaned["headline"], max_length=80, exclude_pk=self.instance.pk
             )
         return cleaned
+
+
+def edit_conflict_message(article: Article) -> str:
+    """Who saved `article` last and when: said to someone whose save came second."""
+    latest = article.history.select_related("history_user").first()
+    if latest is None:
+        who, when = "Someone", "just now"
+    else:
+        user = latest.history_user
+        who = (user.get_full_name() or user.get_username()) if user else "Someone"
+        when = f"at {timezone.localtime(latest.history_date):%H:%M on %d %B %Y}"
+    return (
+        f"{who} saved this story {when}, after you opened it. Your changes have not been saved; "
+        "they are still in the form below. Copy what you need, reload the story to see the "
+        "saved version, and make your changes again."
+    )
+
+
+class EditConflict(Exception):
+    """Another save of the story landed between checking the form and saving it."""

@@ -232,6 +232,7 @@ def test_translator_post_cannot_change_fields_outside_the_translation(translator
         "exchanges-0-question": exchange.question, "exchanges-0-answer": exchange.answer,
         "exchanges-0-question_original": "سؤال؟", "exchanges-0-answer_original": "جواب.",
         "exchanges-0-position": "9",
+        "corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0",
     }
     response = translator_client.post(url, data)
     assert response.status_code == 302

@@ -1,6 +1,7 @@
 """Translation review: segments, flags, fingerprints, stale marking and the word-level diff."""
 
 import pytest
+from django.urls import reverse
 
 from articles import translation
 from articles.models import Article
@@ -84,3 +85,50 @@ def test_source_never_reviewed_counts_as_stale_for_a_translated_story():
 
 def test_a_story_without_original_language_has_nothing_stale():
     assert translation.stale_segments(ArticleFactory()) == []
+
+
+# The review page
+
+
+def review_url(article) -> str:
+    return reverse("admin:articles_article_translation", args=[article.pk])
+
+
+def test_review_page_shows_source_right_to_left_beside_the_translation(translator_client):
+    article = translated_story(status=Article.Status.TRANSLATION_REVIEW)
+    html = translator_client.get(review_url(article)).content.decode()
+    assert 'lang="ar" dir="rtl"' in html
+    assert "الفقرة الأولى" in html and "First paragraph." in html
+    assert "Pass translation" in html
+
+
+def test_review_page_marks_stale_segments_with_a_diff_and_lets_the_reviewer_confirm(
+    translator_client, translator, editor
+):
+    article = translated_story(status=Article.Status.APPROVED)
+    translation.record_review(article, by=editor)
+    article.source_headline = "الطرفان يخرقان الهدنة"
+    article.save()
+    html = translator_client.get(review_url(article)).content.decode()
+    assert "changed since review" in html
+    assert "<del>يلتزمان بالهدنة</del>" in html
+    response = translator_client.post(review_url(article), follow=True)
+    assert "reviewed again by you" in response.content.decode()
+    assert translation.stale_segments(article) == []
+    assert article.reviewed_segments.get(key="headline").reviewed_by == translator
+
+
+def test_a_reporter_cannot_confirm_a_translation(client, reporter, editor):
+    article = translated_story(status=Article.Status.APPROVED, created_by=reporter)
+    client.force_login(reporter)
+    response = client.post(review_url(article), follow=True)
+    assert "cannot confirm" in response.content.decode()
+    assert translation.stale_segments(article)
+
+
+def test_review_page_escapes_what_translators_type(translator_client):
+    article = translated_story(
+        status=Article.Status.TRANSLATION_REVIEW, source_headline="<img src=x onerror=alert(1)>"
+    )
+    html = translator_client.get(review_url(article)).content.decode()
+    assert "<img src=x onerror" not in html

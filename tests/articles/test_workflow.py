@@ -203,3 +203,150 @@ def test_roles_exist_on_a_fresh_database():
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= {REPORTER, TRANSLATOR, EDITOR}
+
+
+# The desk in the admin
+
+
+def change_url(article) -> str:
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def transition_url(article, name) -> str:
+    return reverse("admin:articles_article_transition", args=[article.pk, name])
+
+
+def buttons(client, article) -> set[str]:
+    response = client.get(change_url(article))
+    assert response.status_code == 200
+    return {t.name for t in response.context["transitions"]}
+
+
+def test_change_form_shows_exactly_the_moves_the_user_may_make(client, people):
+    article = story(Status.EDITING, translated=True, created_by=people["reporter"])
+    client.force_login(people["editor"])
+    assert buttons(client, article) == {"return_to_reporter", "send_to_translation_review"}
+    html = client.get(change_url(article)).content.decode()
+    assert transition_url(article, "send_to_translation_review") in html
+    assert transition_url(article, "approve") not in html
+    client.force_login(people["reporter"])
+    assert buttons(client, article) == set()
+
+
+def test_a_return_needs_its_comment_and_says_so_in_the_admin(editor_client):
+    article = story(Status.EDITING)
+    response = editor_client.post(
+        transition_url(article, "return_to_reporter"), {"comment": ""}, follow=True
+    )
+    assert response.status_code == 200
+    assert "needs a comment" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Status.EDITING
+
+
+def test_a_button_moves_the_story_and_the_history_shows_who_and_why(editor_client, editor):
+    article = story(Status.EDITING)
+    response = editor_client.post(
+        transition_url(article, "return_to_reporter"), {"comment": "Needs a second source."},
+        follow=True,
+    )
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    html = response.content.decode()
+    assert "now draft" in html
+    assert "Needs a second source." in html  # the workflow history on the change page
+    assert editor.username in html
+
+
+def test_a_reporter_posting_an_editors_move_gets_a_message_not_an_error(reporter_client, reporter):
+    article = story(Status.EDITING, created_by=reporter)
+    response = reporter_client.post(transition_url(article, "approve"), follow=True)
+    assert response.status_code == 200
+    assert "permission to approve" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Status.EDITING
+
+
+def test_a_transition_refuses_get(editor_client):
+    assert editor_client.get(transition_url(story(Status.EDITING), "approve")).status_code == 405
+
+
+def test_scheduling_from_the_change_form_takes_a_local_time(editor_client):
+    article = story(Status.APPROVED)
+    at = timezone.localtime() + timedelta(days=2)
+    editor_client.post(
+        transition_url(article, "schedule"), {"publish_at": at.strftime("%Y-%m-%dT%H:%M")}
+    )
+    article.refresh_from_db()
+    assert article.status == Status.SCHEDULED
+    assert article.published_at.replace(second=0, microsecond=0) == at.replace(
+        second=0, microsecond=0
+    )
+
+
+def test_scheduling_without_a_time_is_refused_with_a_message(editor_client):
+    article = story(Status.APPROVED)
+    response = editor_client.post(
+        transition_url(article, "schedule"), {"publish_at": "soon"}, follow=True
+    )
+    assert "date and a time" in response.content.decode()
+    article.refresh_from_db()
+    assert article.status == Status.APPROVED
+
+
+def test_withdrawal_from_the_admin_records_the_public_reason(editor_client):
+    article = story(Status.PUBLISHED)
+    editor_client.post(transition_url(article, "withdraw"), {"comment": "Source recanted."})
+    article.refresh_from_db()
+    assert (article.status, article.withdrawn_reason) == (Status.WITHDRAWN, "Source recanted.")
+
+
+def test_editor_bulk_publish_moves_what_it_can_and_names_what_it_cannot(editor_client):
+    ready = [story(Status.APPROVED) for _ in range(2)]
+    draft = story(Status.DRAFT, headline="Still a draft")
+    response = editor_client.post(
+        reverse("admin:articles_article_changelist"),
+        {"action": "publish_selected", "_selected_action": [a.pk for a in [*ready, draft]]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "2 stories moved" in html
+    assert "Still a draft" in html and "not possible while the story is draft" in html
+    assert {a.status for a in Article.objects.filter(pk__in=[a.pk for a in ready])} == {
+        Status.PUBLISHED
+    }
+
+
+def test_bulk_actions_are_offered_to_editors_only(client, people):
+    story(Status.EDITING, created_by=people["reporter"])
+    for role, offered in [("editor", True), ("reporter", False)]:
+        client.force_login(people[role])
+        response = client.get(reverse("admin:articles_article_changelist"))
+        action_form = response.context["action_form"]
+        choices = dict(action_form.fields["action"].choices) if action_form else {}
+        assert ("publish_selected" in choices) is offered, role
+
+
+def test_the_landing_page_lists_what_waits_for_each_role(client, people):
+    mine = story(Status.DRAFT, created_by=people["reporter"], headline="My draft")
+    story(Status.DRAFT, headline="Someone else's draft")
+    story(Status.EDITING, headline="To edit")
+    story(Status.TRANSLATION_REVIEW, translated=True, headline="To review")
+    story(Status.APPROVED, headline="To publish")
+    seen = {}
+    for role in ROLES:
+        client.force_login(people[role])
+        html = client.get(reverse("admin:index")).content.decode()
+        seen[role] = {h for h in ("My draft", "Someone else's draft", "To edit", "To review",
+                                  "To publish") if h in html}
+    assert seen["reporter"] == {"My draft"}
+    assert seen["translator"] == {"To review"}
+    assert seen["editor"] == {"To edit", "To review", "To publish"}
+    client.force_login(people["reporter"])
+    assert change_url(mine) in client.get(reverse("admin:index")).content.decode()
+
+
+def test_the_landing_page_escapes_headlines(editor_client):
+    story(Status.EDITING, headline="<script>alert(1)</script>")
+    html = editor_client.get(reverse("admin:index")).content.decode()
+    assert "<script>alert(1)</script>" not in html
