@@ -104,6 +104,16 @@ def _finish(request: HttpRequest, response: HttpResponse, last_modified: float |
     )
 
 
+# The only query parameters a public page reads. Others (utm_source, cache busters) do not change
+# the page, so they must not each get a cache entry of their own.
+PAGE_PARAMETERS = ("q", "page")
+
+
+def _cache_path(request: HttpRequest) -> str:
+    params = [(k, request.GET.get(k, "")) for k in PAGE_PARAMETERS if k in request.GET]
+    return request.path + "?" + "&".join(f"{k}={v}" for k, v in params)
+
+
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Cache a public view's successful GET responses under the site version; answer 304s."""
 
@@ -116,7 +126,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
                 return _finish(request, response, None)
             return response
         version = current_version()
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        digest = hashlib.sha256(_cache_path(request).encode()).hexdigest()
         key = PAGE_KEY.format(version=version.key, digest=digest)
         cached = cache.get(key)
         if cached is not None:

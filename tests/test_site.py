@@ -406,3 +406,21 @@ def test_invalidate_public_pages_is_callable_from_other_code(client, page_cache)
     assert "Original words" in client.get(article.get_absolute_url()).content.decode()
     invalidate_public_pages()
     assert "Changed by update()" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_unknown_query_parameters_share_the_cached_page(client, page_cache, monkeypatch):
+    from articles import caching
+
+    article = ArticleFactory(published=True)
+    client.get(article.get_absolute_url())
+    stored = []
+    real_set = caching.cache.set
+    monkeypatch.setattr(
+        caching.cache, "set", lambda key, *a, **k: stored.append(key) or real_set(key, *a, **k)
+    )
+    for n in range(5):
+        assert client.get(f"{article.get_absolute_url()}?utm_source={n}").status_code == 200
+    assert stored == []
+    client.get("/search/?q=one")
+    client.get("/search/?q=two")
+    assert len(stored) == 2
