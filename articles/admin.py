@@ -27,7 +27,7 @@ from .forms import (
     PasteCopyForm,
     PositionedRowForm,
 )
-from .models import Article, Byline, Contributor, Correction, Image, Section
+from .models import Article, Byline, Contributor, Correction, Image, Section, StatusChange
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = [
@@ -577,3 +577,26 @@ class ImageAdmin(admin.ModelAdmin):
             '<img src="{}" alt="{}" width="{}" style="height:auto" loading="lazy">',
             obj.file.url, obj.alt_text, width,
         )
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The workflow audit trail, newsroom-wide: read only, written by workflow.transition()."""
+
+    list_display = ("changed_at", "article", "from_status", "to_status", "changed_by", "comment")
+    list_filter = ("transition", "to_status")
+    search_fields = ("article__headline", "comment", "changed_by__username")
+    list_select_related = ("article", "changed_by")
+    date_hierarchy = "changed_at"
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_editor(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

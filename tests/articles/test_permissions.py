@@ -258,3 +258,42 @@ def test_reporter_cannot_add_a_byline_to_a_story_past_draft(reporter_client, rep
     article.refresh_from_db()
     assert article.headline != "Changed"
     assert not Byline.objects.exists()
+
+
+DESK_PAGES = ["revisions", "translation"]
+
+
+@pytest.mark.parametrize("page", DESK_PAGES)
+@pytest.mark.parametrize(
+    "owner, status, expected",
+    [
+        ("reporter", Status.DRAFT, {"reporter": 200, "translator": 404, "editor": 200}),
+        ("reporter", Status.TRANSLATION_REVIEW,
+         {"reporter": 200, "translator": 200, "editor": 200}),
+        ("someone", Status.EDITING, {"reporter": 404, "translator": 404, "editor": 200}),
+    ],
+)
+def test_desk_pages_of_a_story_follow_who_may_see_it(client, people, page, owner, status, expected):
+    article = ArticleFactory(
+        status=status, created_by=people.get(owner),
+        original_language="ar" if status == Status.TRANSLATION_REVIEW else "",
+    )
+    url = reverse(f"admin:articles_article_{page}", args=[article.pk])
+    assert {r: page_status(client, people[r], url) for r in ROLES} == expected
+
+
+def test_the_audit_trail_is_read_only_and_for_editors(client, people):
+    changelist = reverse("admin:articles_statuschange_changelist")
+    assert {r: page_status(client, people[r], changelist) for r in ROLES} == {
+        "reporter": 403, "translator": 403, "editor": 200,
+    }
+    assert page_status(client, people["editor"], reverse("admin:articles_statuschange_add")) == 403
+
+
+def test_a_transition_on_a_story_one_cannot_see_is_not_found(client, people):
+    article = ArticleFactory(status=Status.EDITING)
+    client.force_login(people["translator"])
+    url = reverse("admin:articles_article_transition", args=[article.pk, "approve"])
+    assert client.post(url).status_code == 404
+    article.refresh_from_db()
+    assert article.status == Status.EDITING
