@@ -262,6 +262,12 @@ def measure(repeats: int, budget: float, with_explain: bool) -> dict:
         row["bytes"] = len(first.content) if not first.streaming else None
         if first.status_code != 200:
             row["state"] = f"HTTP {first.status_code}"
+            if first_ms >= STATEMENT_TIMEOUT_MS * 0.95:
+                row["state"] = (
+                    f"over {STATEMENT_TIMEOUT_MS // 1000} s: a query was cancelled "
+                    f"(the site answered {first.status_code})"
+                )
+                row["timed_out"] = True
             results.append(row)
             continue
         row["state"] = "ok"

@@ -119,6 +119,9 @@ def explain_section(measure: dict) -> list[str]:
     return lines
 
 
+TIMEOUT_MS = 60_000  # bench/measure.py cancels a query after this long
+
+
 def plot(results: dict, path: Path) -> bool:
     try:
         import matplotlib
@@ -129,21 +132,56 @@ def plot(results: dict, path: Path) -> bool:
         return False
     sizes = sorted(int(size) for size in results["sizes"])
     series: dict[str, list[tuple[int, float]]] = {}
+    timed_out: dict[str, list[int]] = {}
     for size in sizes:
         for row in results["sizes"][str(size)]["measure"]["pages"]:
             if row.get("state") == "ok":
                 series.setdefault(row["page"], []).append((size, row["cold_ms"]["median"]))
+            elif row.get("timed_out"):
+                series.setdefault(row["page"], [])
+                timed_out.setdefault(row["page"], []).append(size)
     groups = [
         ("Public pages", lambda p: not p.startswith(("admin", "translation", "search"))),
         ("Search and admin", lambda p: p.startswith(("admin", "translation", "search"))),
     ]
-    figure, axes = plt.subplots(1, 2, figsize=(14, 6.5))
+    colours = plt.get_cmap("tab20").colors
+    markers = "os^vD<>pP*Xh"
+    figure, axes = plt.subplots(1, 2, figsize=(14, 7))
     for axis, (title, wanted) in zip(axes, groups, strict=True):
-        for page, points in series.items():
-            if not wanted(page):
-                continue
-            xs, ys = zip(*points, strict=True)
-            axis.plot(xs, ys, marker="o", label=page)
+        pages = [page for page in series if wanted(page)]
+        for n, page in enumerate(pages):
+            style = {"color": colours[n % len(colours)], "marker": markers[n % len(markers)]}
+            if series[page]:
+                xs, ys = zip(*series[page], strict=True)
+                axis.plot(xs, ys, label=page, **style)
+            if page in timed_out:
+                axis.plot(
+                    timed_out[page],
+                    [TIMEOUT_MS] * len(timed_out[page]),
+                    linestyle="none",
+                    color=style["color"],
+                    marker="x",
+                    markersize=12,
+                    label=f"{page}: over {TIMEOUT_MS // 1000} s, cancelled",
+                )
+        targets = sorted(
+            {
+                row["target_ms"]
+                for size in sizes
+                for row in results["sizes"][str(size)]["measure"]["pages"]
+                if row.get("target_ms") and wanted(row["page"])
+            }
+        )
+        for target in targets:
+            axis.axhline(target, color="grey", linestyle=":", linewidth=1)
+            axis.annotate(
+                f"target {target} ms",
+                (sizes[0], target),
+                fontsize=7,
+                color="grey",
+                xytext=(2, 2),
+                textcoords="offset points",
+            )
         axis.set_xscale("log")
         axis.set_yscale("log")
         axis.set_xticks(sizes, [f"{size:,}" for size in sizes])
@@ -151,8 +189,10 @@ def plot(results: dict, path: Path) -> bool:
         axis.set_ylabel("median server-side time, ms (cache off)")
         axis.set_title(title)
         axis.grid(True, which="both", alpha=0.3)
-        axis.legend(fontsize=8)
-    figure.suptitle("Newsroom: time per page against archive size (PostgreSQL)")
+        axis.legend(fontsize=7, loc="upper left")
+    figure.suptitle(
+        "Newsroom: time per page against archive size (PostgreSQL, Django test Client, cache off)"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)
