@@ -319,6 +319,9 @@ class ArticleAdmin(admin.ModelAdmin):
                 "<int:pk>/translation/", view(self.translation_review_view),
                 name="articles_article_translation",
             ),
+            path(
+                "<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"
+            ),
         ]
         return urls + super().get_urls()
 
@@ -407,12 +410,32 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_desk_permission(self, request):
         return permissions.is_editor(request.user)
 
+    # Staff preview: the story as readers will see it, in whatever state it is in.
+    def preview_view(self, request, pk):
+        self._story_or_404(request, pk)
+        article = Article.objects.for_page().prefetch_related("corrections").get(pk=pk)
+        template = (
+            "interviews/interview_detail.html" if article.is_interview
+            else "articles/article_detail.html"
+        )
+        response = TemplateResponse(request, template, {"article": article, "is_preview": True})
+        # A draft is nobody's business outside the newsroom: never cached, never indexed.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
     # Revisions
     def revisions_view(self, request, pk):
         obj = self._story_or_404(request, pk)
+        every = revisions.revisions(obj)
+        # What each save changed, against the one before it.
+        changed = {
+            newer.history_id: [d.label for d in revisions.compare(older, newer)]
+            for newer, older in zip(every, every[1:], strict=False)
+        }
         return self._page(
             request, obj, f"Revisions of “{obj}”", "admin/articles/article/revisions.html",
-            revisions=revisions.revisions(obj),
+            revisions=[(revision, changed.get(revision.history_id)) for revision in every],
             can_restore=permissions.can_restore_revision(request.user, obj),
         )
 

@@ -494,3 +494,21 @@ def test_corrections_are_not_offered_on_drafts_nor_to_reporters(client, editor, 
     assert 'name="corrections-0-text"' in client.get(change_url(published)).content.decode()
     client.force_login(reporter)
     assert 'name="corrections-0-text"' not in client.get(change_url(published)).content.decode()
+
+
+# Staff preview
+
+
+def test_staff_preview_a_draft_as_readers_will_see_it_but_the_public_cannot(
+    client, reporter, translator
+):
+    draft = ArticleFactory(headline="Not out yet", created_by=reporter)
+    preview = reverse("admin:articles_article_preview", args=[draft.pk])
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(reporter)
+    response = client.get(preview)
+    assert response.status_code == 200
+    assert "Not out yet" in response.content.decode()
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    client.force_login(translator)
+    assert client.get(preview).status_code == 404

@@ -137,3 +137,13 @@ def test_byline_deletion_is_kept_in_history():
     article = ArticleFactory(byline_count=1)
     article.bylines.get().delete()
     assert Byline.history.filter(article_id=article.pk, history_type="-").count() == 1
+
+
+def test_revisions_page_says_what_each_save_changed(editor_client):
+    article = ArticleFactory(headline="Before", byline_count=1)
+    save_through_admin(editor_client, article, headline="After", dek="New dek")
+    html = editor_client.get(
+        reverse("admin:articles_article_revisions", args=[article.pk])
+    ).content.decode()
+    assert "Headline, Standfirst" in html
+    assert "First save." in html
