@@ -58,6 +58,7 @@ if os.environ.get("LOG_FORMAT") == "json":
                 "stream": "ext://sys.stderr",
             },
         },
+        "root": {"handlers": ["error"], "level": "INFO"},
         "loggers": {
             "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
             "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},

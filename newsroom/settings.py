@@ -236,8 +236,8 @@ ORIGINAL_LANGUAGES = env_list("ORIGINAL_LANGUAGES", "ar,ckb,fa,tr,he,ur,fr,ru,es
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# Logs go to stdout (systemd's journal or the container runtime collects them): plain lines, or
-# with LOG_FORMAT=json one JSON object per line for a log collector (newsroom/logging.py).
+# Logs: plain lines on stderr, or with LOG_FORMAT=json (production app servers) one JSON object per
+# line on stdout for systemd's journal or a log collector (newsroom/logging.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
 LOGGING = {
     "version": 1,
@@ -249,7 +249,9 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
+            # JSON for the app servers' collector on stdout; plain lines stay on stderr, out of
+            # the way of what management commands print (dumpdata > file).
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
         }
     },

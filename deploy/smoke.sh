@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Smoke test of the production stack (deploy/stack.sh): nginx in front of two gunicorn app
+# servers sharing PostgreSQL, Redis and the media folder, all on 127.0.0.1. Checks what a reader,
+# an editor and the proxy see, then stops everything it started and drops its database.
+#
+#   deploy/smoke.sh            # about a minute; exit status 0 when every check passed
+#
+# Needs: the .venv with the project installed, PostgreSQL at 127.0.0.1:5432 (user postgres),
+# Redis at 127.0.0.1:6379, and nginx (installed here from Debian when missing and run as root).
+# SMOKE_TIMEOUT (default 300) bounds the whole run; STACK_DB names the database (newsroom_smoke).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=deploy/stack.sh
+. "$here/stack.sh"
+
+if ! command -v nginx >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    stack_log "installing nginx from Debian"
+    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq nginx >/dev/null
+  else
+    echo "smoke: nginx is missing (apt-get install -y nginx)" >&2; exit 1
+  fi
+fi
+
+dir=$(mktemp -d /tmp/newsroom-smoke.XXXXXX)
+watchdog=""
+cleanup() {
+  local status=$?
+  [[ -n $watchdog ]] && kill "$watchdog" 2>/dev/null || true
+  if (( status != 0 )) && [[ -d $dir ]]; then
+    for log in "$dir"/gunicorn-a.log "$dir"/gunicorn-b.log "$dir"/nginx-error.log; do
+      [[ -s $log ]] && { echo "--- last lines of $log" >&2; tail -n 15 "$log" >&2; }
+    done
+  fi
+  stack_down "$dir"
+  rm -rf "$dir"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# The watchdog: TERM ends it and its sleep, so nothing of ours outlives the run.
+(
+  trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
+  sleep "${SMOKE_TIMEOUT:-300}" >/dev/null 2>&1 &
+  sleeper=$!
+  wait "$sleeper" && { echo "smoke: over ${SMOKE_TIMEOUT:-300}s, stopping" >&2; kill -TERM $$; }
+) &
+watchdog=$!
+
+stack_up "$dir"
+# shellcheck disable=SC1091
+. "$dir/stack.env"
+proxy="http://127.0.0.1:$NGINX_PORT"
+app_a="http://127.0.0.1:$APP_A_PORT"
+app_b="http://127.0.0.1:$APP_B_PORT"
+article=/articles/rebels-is-agree-to-truce-in-south-damascus/
+
+passed=0
+failed=0
+check() {  # check "what" command...
+  local what=$1; shift
+  if "$@"; then
+    printf '  ok    %s\n' "$what"; passed=$((passed + 1))
+  else
+    printf '  FAIL  %s\n' "$what"; failed=$((failed + 1))
+  fi
+}
+# fetch URL [curl options]: body to $dir/body, headers to $dir/headers, prints the status.
+fetch() {
+  local url=$1; shift
+  curl -s -m 10 -o "$dir/body" -D "$dir/headers" -w '%{http_code}' "$@" "$url"
+}
+status_is() { [[ $(fetch "$2" "${@:3}") == "$1" ]]; }
+body_has() { grep -qF -- "$1" "$dir/body"; }
+header_has() { grep -qiE -- "$1" "$dir/headers"; }
+page_ok() { status_is 200 "$1" && body_has "$2"; }
+
+echo "Smoke test through nginx at $proxy"
+check "home page" page_ok "$proxy/" "Rebels, IS agree to truce"
+check "sample article" page_ok "$proxy$article" "Ammar al-Maydani"
+check "health check" page_ok "$proxy/healthz" '"database": "ok"'
+check "robots.txt and sitemap" eval 'page_ok "$proxy/robots.txt" Sitemap && page_ok "$proxy/sitemap.xml" "$article"'
+check "unknown page is a 404, no traceback" eval \
+  '[[ $(fetch "$proxy/articles/no-such-story/") == 404 ]] && ! body_has Traceback'
+check "admin login page" page_ok "$proxy/admin/login/" 'name="csrfmiddlewaretoken"'
+check "security headers from Django behind nginx" eval \
+  'fetch "$proxy/" >/dev/null && header_has "^x-frame-options: DENY" && header_has "^x-content-type-options: nosniff"'
+
+# A repeat visit with the page's ETag costs a 304.
+repeat_visit_is_304() {
+  local etag
+  fetch "$proxy$article" >/dev/null
+  etag=$(grep -i '^etag:' "$dir/headers" | cut -d' ' -f2- | tr -d '\r')
+  [[ -n $etag && $(fetch "$proxy$article" -H "If-None-Match: $etag") == 304 ]]
+}
+check "repeat visit answers 304 Not Modified" repeat_visit_is_304
+
+# Static files: hashed names from the page itself, served by nginx, cached for a year, gzipped.
+fetch "$proxy/" >/dev/null
+css=$(grep -oE '/static/[^"]+\.[0-9a-f]{12}\.css' "$dir/body" | head -1 || true)
+check "page links a hashed stylesheet ($css)" test -n "$css"
+check "hashed stylesheet served with a year of caching" eval \
+  'status_is 200 "$proxy$css" && header_has "^cache-control:.*max-age=31536000" && header_has "immutable"'
+check "stylesheet served gzipped to who asks" eval \
+  'status_is 200 "$proxy$css" -H "Accept-Encoding: gzip" && header_has "^content-encoding: gzip"'
+check "admin's own static files" status_is 200 "$proxy/static/admin/css/base.css"
+
+# Media: one folder shared by both app servers, served by nginx.
+echo "smoke media $$" >"$dir/media/smoke.txt"
+check "media folder served by nginx" eval 'page_ok "$proxy/media/smoke.txt" "smoke media $$"'
+check "uploaded HTML is never served as a page" status_is 403 "$proxy/media/smoke.html"
+
+# An edit saved in the admin of app server A is seen at once on app server B, whose copy of the
+# page was cached (in Redis) just before: cache invalidation across servers.
+cross_server_edit() {
+  PYTHONPATH="$here" timeout 60 "$STACK_PYTHON" - "$app_a" "$app_b" "$proxy" "$article" \
+    "$DEMO_PASSWORD" "$OTP_KEY" <<'PY'
+import sys, time, urllib.request
+from adminclient import AdminSession, field
+
+app_a, app_b, proxy, article, password, otp_key = sys.argv[1:]
+
+def page(base):
+    with urllib.request.urlopen(base + article, timeout=10) as response:
+        return response.read().decode()
+
+editor = AdminSession(app_a)
+editor.login("editor", password, otp_key)
+pk = editor.find_story("Rebels, IS agree")
+fields = editor.story_form(pk)
+new_dek = f"Smoke edit {time.time_ns()}: the truce holds in south Damascus."
+assert new_dek not in page(app_b) and new_dek not in page(app_b)  # now cached on B
+saved = editor.save_story(pk, fields, dek=new_dek)
+assert saved.ok, f"save through A refused: {saved.message}"
+started = time.monotonic()
+assert new_dek in page(app_b), "app server B still serves the page from before the edit"
+assert new_dek in page(proxy), "nginx still serves the page from before the edit"
+assert new_dek in field(editor.story_form(pk), "dek")
+print(f"  (edit via A seen via B after {1000 * (time.monotonic() - started):.0f} ms)")
+PY
+}
+check "edit saved through app server A is seen at once through app server B" cross_server_edit
+
+check "both app servers answered through nginx" eval \
+  'grep -q "\"path\": \"/healthz\"" "$dir/gunicorn-a.log" && grep -q "\"path\": \"/healthz\"" "$dir/gunicorn-b.log"'
+check "app server logs are JSON lines" eval \
+  '"$STACK_PYTHON" -c "import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.startswith(\"{\")]" "$dir/gunicorn-a.log" && grep -q "^{" "$dir/gunicorn-a.log"'
+
+echo "smoke: $passed passed, $failed failed"
+(( failed == 0 ))
