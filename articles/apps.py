@@ -25,3 +25,6 @@ class ArticlesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
+        # Connect the public page cache's invalidation in every process, management commands
+        # included, not only in those that load the URLs.
+        from . import caching  # noqa: F401

@@ -87,3 +87,12 @@ def test_load_demo_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG"):
         run("load_demo")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_changes_a_story_invalidates_the_public_page_cache():
+    from articles.caching import current_version
+
+    before = current_version().key
+    run("import_story", str(DEMO / "raqqa-school-reopens.txt"))
+    assert current_version().key != before
