@@ -1,5 +1,8 @@
 """Management commands: import_story and load_demo, run as an operator would."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -89,10 +92,19 @@ def test_load_demo_refuses_to_run_in_production(settings):
         run("load_demo")
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_command_that_changes_a_story_invalidates_the_public_page_cache():
-    from articles.caching import current_version
-
-    before = current_version().key
-    run("import_story", str(DEMO / "raqqa-school-reopens.txt"))
-    assert current_version().key != before
+def test_page_cache_invalidation_is_connected_in_a_process_that_never_loads_the_urls():
+    """Management commands (import_story, publish_scheduled) must invalidate the page cache too."""
+    probe = (
+        "import django; django.setup(); "
+        "from django.db.models.signals import post_save; "
+        "print(any(key[0] == 'public-pages-post-save' for key, *_ in post_save.receivers))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "newsroom.settings"},
+        cwd=DEMO.parents[1],
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
