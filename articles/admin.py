@@ -272,6 +272,7 @@ class ArticleAdmin(admin.ModelAdmin):
             "can_review_translation": obj.is_translated,
             "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
             "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "time_zone": timezone.get_current_timezone_name(),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
