@@ -6,9 +6,11 @@ at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see README.md.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +39,18 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# Names that only ever reach this machine. DEBUG shows tracebacks with settings and local
+# variables to whoever triggers an error, so it is refused for any other host name.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
+if DEBUG and any(
+    host not in LOCAL_HOSTS and not host.endswith((".localhost", ".test"))
+    for host in ALLOWED_HOSTS
+):
+    raise ImproperlyConfigured(
+        "DEBUG is on while ALLOWED_HOSTS names a public host "
+        f"({', '.join(h for h in ALLOWED_HOSTS if h not in LOCAL_HOSTS)}): debug pages show "
+        "settings and tracebacks to anyone. Set DEBUG=0 in production."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -54,6 +68,12 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "simple_history",
+    # Security: CSP header, login throttling, two-factor devices (TOTP and recovery codes).
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Ours
     "newsroom",
     "articles",
@@ -62,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, static files included (CONTENT_SECURITY_POLICY).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A plain 503 page, not a traceback, while the database is unreachable.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
@@ -69,10 +91,20 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
     # Records who made each revision of a story (articles/revisions.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions end after STAFF_IDLE_MINUTES without a request (newsroom/security.py).
+    "newsroom.security.StaffSessionTimeoutMiddleware",
+    # The admin asks for the second factor before anything else (newsroom/two_factor.py).
+    "newsroom.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
+    "newsroom.security.ImportMapNonceMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -145,6 +177,50 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # "Raqqa" and "raqqa" are one tag.
 TAGGIT_CASE_INSENSITIVE = True
+
+# Argon2id first: new and changed passwords are stored with it, and older hashes are upgraded at
+# the next login. The others stay only so that such hashes can still be checked once.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username+address before the password is even checked.
+    "newsroom.security.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username from
+# one address, that pair waits AXES_COOLOFF_TIME. Locking the pair, not the address, keeps a
+# whole office behind one NAT working while someone guesses a colleague's password.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
+# Behind a proxy every request comes from the proxy's address; the real one is then read from
+# X-Forwarded-For, trusting only the last TRUSTED_PROXY_COUNT hops (newsroom/security.py).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+
+# Two-factor (django-otp, newsroom/two_factor.py): required in the admin for editors and for
+# anyone who has set up a device; TWO_FACTOR_FOR_ALL_STAFF=1 requires it of every staff member.
+TWO_FACTOR_FOR_ALL_STAFF = env_bool("TWO_FACTOR_FOR_ALL_STAFF", False)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", os.environ.get("SITE_NAME", "Newsroom"))
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Staff sessions: signed out after STAFF_IDLE_MINUTES without a request to the admin, and after
+# SESSION_COOKIE_AGE in any case. The cookie dies with the browser.
+STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 60 * 60)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Signing in happens in the admin, and leads back there.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -222,6 +298,32 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only;
+# nothing inline that runs, no plugins, no framing, forms post only here. Media may live on
+# object storage or a CDN (an absolute MEDIA_URL, AWS_S3_CUSTOM_DOMAIN, or origins listed in
+# CSP_MEDIA_ORIGINS), which is then allowed for images alone.
+CSP_MEDIA_ORIGINS = env_list("CSP_MEDIA_ORIGINS")
+if MEDIA_URL.startswith(("https://", "http://")):
+    CSP_MEDIA_ORIGINS.append("/".join(MEDIA_URL.split("/", 3)[:3]))
+if MEDIA_STORAGE == "s3" and os.environ.get("AWS_S3_CUSTOM_DOMAIN"):
+    CSP_MEDIA_ORIGINS.append("https://" + os.environ["AWS_S3_CUSTOM_DOMAIN"])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        # NONCE appears in the header only on responses that used it: the admin's story form,
+        # whose editor needs an inline import map (newsroom/security.py). Never on public pages.
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *CSP_MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # Uploads: a file is refused above this many bytes or pixels. Pixels matter more than bytes: a
 # 12 KB PNG can claim 100 megapixels and exhaust memory when decoded.

@@ -21,6 +21,8 @@ urlpatterns = [
         name="sitemap",
     ),
     path("healthz", views.healthz, name="healthz"),
+    # Two-factor sign-in steps (newsroom/two_factor.py), before the admin's catch-all URLs.
+    path("admin/2fa/", include("newsroom.two_factor")),
     path("admin/", admin.site.urls),
     path("", include("articles.urls")),
 ]

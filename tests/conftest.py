@@ -1,9 +1,119 @@
-"""Shared fixtures: a user for each role, and clients logged in as them."""
+"""Shared fixtures: a user for each role, and clients logged in as them.
+
+Staff need a second factor in the admin (newsroom/two_factor.py). So that tests about other
+things need not repeat it, a test client logged in with force_login() or login() is also past the
+second factor: the user gets a confirmed authenticator device and the session is marked verified,
+as the verify step would. Tests of the second factor itself log in with
+password_only_login(client, user), which stops before it.
+"""
 
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
 from tests.factories import UserFactory
+
+# Django's own, before the autouse fixture below wraps it.
+_django_client_login = Client._login
+
+
+def confirmed_totp_device(user) -> TOTPDevice:
+    """The user's confirmed authenticator device, made if they have none."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    return device
+
+
+def current_totp_code(device: TOTPDevice) -> str:
+    """The code the user's authenticator app shows now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def mark_verified(client: Client, user) -> None:
+    """Mark the client's session as past the second factor, as the verify step does."""
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = confirmed_totp_device(user).persistent_id
+    session.save()
+
+
+def password_only_login(client: Client, user) -> Client:
+    """Log `client` in as `user` with the password step alone, the second factor still owed."""
+    _django_client_login(client, user, "django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def login_as(client: Client, user) -> Client:
+    """Log `client` in as `user`, past the second factor when `user` is staff."""
+    password_only_login(client, user)
+    if user.is_staff:
+        mark_verified(client, user)
+    return client
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium, one for the whole run (see tests/browser/conftest.py)."""
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("No Chromium found (install Debian's chromium package, or set CHROMIUM_PATH).")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright is not installed (pip install -e '.[test]').")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies) and page; console errors are collected on it."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+    yield page
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _logged_in_clients_are_verified(monkeypatch):
+    """client.force_login(user) and client.login(...) end past the second factor for staff.
+
+    Both go through Client._login (Django 5.2), so that one method is wrapped.
+    """
+
+    def _login_verified(self, user, backend=None):
+        _django_client_login(self, user, backend)
+        if user.is_staff:
+            mark_verified(self, user)
+
+    monkeypatch.setattr(Client, "_login", _login_verified)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is slow on purpose; tests hash with MD5. test_accounts checks the real setting."""
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -29,17 +139,14 @@ def editor(db):
 
 @pytest.fixture
 def reporter_client(client, reporter):
-    client.force_login(reporter)
-    return client
+    return login_as(client, reporter)
 
 
 @pytest.fixture
 def translator_client(client, translator):
-    client.force_login(translator)
-    return client
+    return login_as(client, translator)
 
 
 @pytest.fixture
 def editor_client(client, editor):
-    client.force_login(editor)
-    return client
+    return login_as(client, editor)

@@ -1,0 +1,170 @@
+"""Account defences around Django's own: login throttling glue and staff session expiry.
+
+Two-factor authentication lives in newsroom/two_factor.py; the settings that turn all of this on
+(PASSWORD_HASHERS, AXES_*, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in settings.py, and
+SECURITY.md says why each exists.
+"""
+
+import time
+from collections.abc import Callable
+from ipaddress import ip_address
+
+from axes.backends import AxesStandaloneBackend
+from axes.helpers import get_cool_off, get_failure_limit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from js_asset import Media as AssetMedia
+
+# Session keys: when this session signed in, and when it last made an admin request.
+SIGNED_IN_AT = "newsroom_signed_in_at"
+LAST_SEEN_AT = "newsroom_last_seen_at"
+# Writing the session on every request costs a database write; a minute's slack is harmless.
+LAST_SEEN_RESOLUTION = 60
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a login attempt came from, as far as it can be trusted.
+
+    Without a proxy it is REMOTE_ADDR. Behind TRUSTED_PROXY_COUNT proxies, each of which appends
+    the address it saw to X-Forwarded-For, it is the entry that many places from the right: the
+    entries further left were written by the client and prove nothing.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < hops:
+        return remote
+    candidate = forwarded[-hops]
+    try:
+        return str(ip_address(candidate))
+    except ValueError:
+        return remote
+
+
+class LoginThrottleBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, for logins that come from a request.
+
+    Every login form (the admin's, the two-factor step) passes the request, and those are the
+    attempts an attacker controls. Code that authenticates without one (the test client's
+    login(), a management command) is not a guessing channel, so it is let through to the next
+    backend instead of failing with AxesBackendRequestParameterRequired.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None):
+    """The page for a paused sign-in: 429 Too Many Requests, saying for how long and why."""
+    cool_off = get_cool_off(request)
+    minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
+    return render(
+        request,
+        "accounts/lockout.html",
+        {
+            "failure_limit": get_failure_limit(request, credentials),
+            "minutes": minutes,
+            "title": "Sign-in paused",
+        },
+        status=429,
+    )
+
+
+def _stamp_sign_in(sender, request, user, **kwargs) -> None:
+    now = time.time()
+    request.session[SIGNED_IN_AT] = now
+    request.session[LAST_SEEN_AT] = now
+
+
+user_logged_in.connect(_stamp_sign_in, dispatch_uid="newsroom-stamp-sign-in")
+
+
+def session_has_expired(session, *, now: float) -> bool:
+    """Has this signed-in session been idle too long, or lived longer than SESSION_COOKIE_AGE?"""
+    signed_in = session.get(SIGNED_IN_AT)
+    last_seen = session.get(LAST_SEEN_AT, signed_in)
+    if signed_in is None or last_seen is None:
+        # A session from before these stamps existed: start counting now.
+        return False
+    if now - last_seen > settings.STAFF_IDLE_MINUTES * 60:
+        return True
+    return now - signed_in > settings.SESSION_COOKIE_AGE
+
+
+class StaffSessionTimeoutMiddleware:
+    """Sign staff out of the admin after STAFF_IDLE_MINUTES without a request there.
+
+    A laptop left open in a café, or seized at a checkpoint, should not still be signed in to
+    the newsroom an hour later. Only admin requests count as activity and only they are checked:
+    the public pages never read the session, so readers' pages stay cacheable and query-free.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/admin/") and request.user.is_authenticated:
+            now = time.time()
+            session = request.session
+            if session_has_expired(session, now=now):
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out after a period without activity. Please sign in again.",
+                )
+                return redirect_to_login(request.get_full_path(), "admin:login")
+            if SIGNED_IN_AT not in session:
+                session[SIGNED_IN_AT] = now
+            if now - session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
+                session[LAST_SEEN_AT] = now
+        return self.get_response(request)
+
+
+# The stylesheet Tiptap (inside django-prose-editor) inserts as a <style data-tiptap-style>
+# element when an editor starts: ProseMirror's own rules (white-space: pre-wrap and the like),
+# constant for a given django-prose-editor release. Allowing exactly this text by its hash is
+# narrower than 'unsafe-inline'. After upgrading django-prose-editor, the browser test in
+# tests/test_headers.py names the new hash if it changed.
+PROSE_EDITOR_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
+
+
+class ImportMapNonceMiddleware:
+    """Let the admin's rich-text editor run under the strict policy, on the pages that have one.
+
+    django-prose-editor loads its modules through an inline ``<script type="importmap">``, which
+    a policy without 'unsafe-inline' blocks unless the tag carries the nonce that django-csp puts
+    in that response's header; and Tiptap inserts one fixed stylesheet, allowed by its hash.
+    Pages without such media never ask for a nonce, so their policy (and every cached public
+    page) stays plain ``script-src 'self'`` and ``style-src 'self'``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_template_response(self, request: HttpRequest, response):
+        context = getattr(response, "context_data", None)
+        nonce = getattr(request, "csp_nonce", None)
+        if not context or nonce is None:
+            return response
+        for key in ("media", "inline_admin_formsets_media"):
+            media = context.get(key)
+            if isinstance(media, AssetMedia) and media._importmap is not None:
+                context[key] = media.with_nonce(str(nonce))
+                response._csp_update = {"style-src": [PROSE_EDITOR_STYLE_HASH]}
+        return response

@@ -1,0 +1,455 @@
+"""Accounts: Argon2, password rules, login throttling, two-factor sign-in and idle sessions."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.contrib.auth.hashers import identify_hasher, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from articles.roles import EDITOR, REPORTER, TRANSLATOR
+from newsroom import security
+from tests.conftest import (
+    confirmed_totp_device,
+    current_totp_code,
+    password_only_login,
+)
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+LOGIN = "/admin/login/"
+ADMIN = "/admin/"
+VERIFY = "/admin/2fa/verify/"
+SETUP = "/admin/2fa/setup/"
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def is_verified(client: Client) -> bool:
+    return DEVICE_ID_SESSION_KEY in client.session
+
+
+def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **extra):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": ADMIN, **extra},
+        REMOTE_ADDR=ip,
+    )
+
+
+# Passwords -----------------------------------------------------------------------------------
+
+
+def test_production_hashes_passwords_with_argon2_first():
+    from newsroom import settings as production
+
+    assert production.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert not any("MD5" in name or "Unsalted" in name for name in production.PASSWORD_HASHERS)
+
+
+def test_a_new_password_is_stored_as_argon2id(settings):
+    from newsroom import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    encoded = make_password("a long newsroom passphrase")
+    assert identify_hasher(encoded).algorithm == "argon2"
+    assert encoded.startswith("argon2$argon2id$")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("password", ["short1", "password123", "12345678901234", "editor-newsroom"])
+def test_weak_passwords_are_refused_by_djangos_validators(password):
+    user = UserFactory.build(username="editor-newsroom", email="editor@newsroom.test")
+    with pytest.raises(ValidationError):
+        validate_password(password, user)
+
+
+# Login throttling ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_five_wrong_passwords_pause_that_account_from_that_address_with_a_429_page(client):
+    UserFactory(username="amal", role=REPORTER)
+    for _ in range(4):
+        response = post_login(client, "amal", "wrong password")
+        assert response.status_code == 200  # the form again, with its error
+    response = post_login(client, "amal", "wrong password")
+    assert response.status_code == 429
+    assert b"Sign-in paused" in response.content
+    assert b"15 minutes" in response.content
+    # Even the right password is refused during the pause, and nothing is signed in.
+    response = post_login(client, "amal", DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_lockout_does_not_shut_out_the_office_or_the_account_elsewhere():
+    UserFactory(username="amal", role=REPORTER)
+    UserFactory(username="basil", role=REPORTER)
+    attacker = Client()
+    for _ in range(6):
+        post_login(attacker, "amal", "guess", ip="10.0.0.1")
+    assert post_login(attacker, "amal", DEFAULT_PASSWORD, ip="10.0.0.1").status_code == 429
+    # A colleague behind the same office address signs in normally...
+    colleague = Client()
+    assert post_login(colleague, "basil", DEFAULT_PASSWORD, ip="10.0.0.1").status_code == 302
+    # ...and so does the account's owner from another address.
+    owner = Client()
+    assert post_login(owner, "amal", DEFAULT_PASSWORD, ip="192.0.2.7").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_pause_ends_after_the_cool_off_time():
+    UserFactory(username="amal", role=REPORTER)
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(5):
+            post_login(client, "amal", "guess")
+        assert post_login(client, "amal", DEFAULT_PASSWORD).status_code == 429
+        traveller.shift(dt.timedelta(minutes=16))
+        assert post_login(client, "amal", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_lockout_page_does_not_reveal_whether_an_account_exists(client):
+    for _ in range(5):
+        post_login(client, "nobody-by-this-name", "guess")
+    response = post_login(client, "nobody-by-this-name", "guess")
+    assert response.status_code == 429
+    assert b"nobody-by-this-name" not in response.content
+
+
+def test_the_client_address_ignores_forwarded_headers_without_a_trusted_proxy(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert security.client_ip(request) == "10.0.0.1"
+
+
+def test_behind_one_proxy_the_client_address_is_the_last_forwarded_entry(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    # The client wrote "1.2.3.4" itself; the proxy appended the address it really saw.
+    request = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    assert security.client_ip(request) == "203.0.113.9"
+    garbage = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
+    assert security.client_ip(garbage) == "127.0.0.1"
+
+
+# Two-factor: who must -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_editor_client_fixture_is_past_the_second_factor(editor_client):
+    assert editor_client.get(ADMIN).status_code == 200
+    assert is_verified(editor_client)
+
+
+@pytest.mark.django_db
+def test_a_forced_login_in_a_test_is_past_the_second_factor(client):
+    client.force_login(UserFactory(username="nadia", role=EDITOR))
+    assert client.get(ADMIN).status_code == 200
+    assert is_verified(client)
+
+
+@pytest.mark.django_db
+def test_an_editor_without_a_device_is_sent_to_set_one_up_before_any_admin_page(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    password_only_login(client, editor)
+    for url in (ADMIN, "/admin/articles/article/", "/admin/articles/article/add/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(SETUP)
+        assert "next=" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_a_password_alone_never_reaches_admin_data_for_an_editor(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    autocomplete = (
+        "/admin/autocomplete/?app_label=articles&model_name=article&field_name=lead_image&term=a"
+    )
+    for url in (ADMIN, autocomplete, "/admin/auth/user/", "/admin/password_change/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(VERIFY), url
+    response = client.post("/admin/articles/article/add/", {"headline": "Injected"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+
+
+@pytest.mark.django_db
+def test_a_reporter_without_a_device_may_work_but_one_with_a_device_must_use_it(client):
+    reporter = UserFactory(username="amal", role=REPORTER)
+    password_only_login(client, reporter)
+    assert client.get(ADMIN).status_code == 200
+    confirmed_totp_device(reporter)
+    response = client.get(ADMIN)
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+
+
+@pytest.mark.django_db
+def test_every_staff_member_must_use_one_when_the_setting_says_so(client, settings):
+    settings.TWO_FACTOR_FOR_ALL_STAFF = True
+    password_only_login(client, UserFactory(username="tariq", role=TRANSLATOR))
+    assert client.get(ADMIN)["Location"].startswith(SETUP)
+
+
+# Two-factor: set-up --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_setting_up_shows_a_qr_code_drawn_here_and_confirms_with_a_code(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    password_only_login(client, editor)
+    page = client.get(SETUP + "?next=/admin/articles/article/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "<?xml" not in html
+    assert re.search(r"otpauth://totp/Newsroom%3Anadia\?secret=[A-Z2-7]+", html)
+    assert "no-store" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
+    device = TOTPDevice.objects.get(user=editor)
+    assert not device.confirmed
+
+    wrong = client.post(SETUP, {"otp_token": "000000"})
+    assert wrong.status_code == 200
+    assert b"not right" in wrong.content
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+
+    done = client.post(
+        SETUP, {"otp_token": current_totp_code(device), "next": "/admin/articles/article/"}
+    )
+    assert done.status_code == 200
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", done.content.decode())
+    assert len(codes) == 10 and len(set(codes)) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert is_verified(client)
+    assert client.get("/admin/articles/article/").status_code == 200
+    # The codes are shown once: no later page repeats them.
+    again = client.get("/admin/2fa/recovery-codes/").content.decode()
+    assert not any(code in again for code in codes)
+
+
+@pytest.mark.django_db
+def test_a_stolen_password_cannot_replace_the_owners_device(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    owners = confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    response = client.get(SETUP)
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+    client.post(SETUP, {"otp_token": "123456"})
+    assert list(TOTPDevice.objects.filter(user=editor)) == [owners]
+
+
+# Two-factor: verify --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_right_code_admits_and_goes_where_the_editor_was_going(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    page = client.get(VERIFY + "?next=/admin/articles/article/")
+    assert page.status_code == 200
+    response = client.post(
+        VERIFY, {"otp_token": current_totp_code(device), "next": "/admin/articles/article/"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/articles/article/"
+    assert client.get("/admin/articles/article/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_wrong_code_is_refused_and_the_next_attempt_must_wait(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    response = client.post(VERIFY, {"otp_token": "000000"})
+    assert response.status_code == 200
+    assert not is_verified(client)
+    # Straight after a failure even the right code waits: guessing costs time, doubling.
+    response = client.post(VERIFY, {"otp_token": current_totp_code(device)})
+    assert b"Wait" in response.content
+    assert not is_verified(client)
+
+
+@pytest.mark.django_db
+def test_a_code_cannot_be_used_twice():
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    first, second = Client(), Client()
+    password_only_login(first, editor)
+    password_only_login(second, editor)
+    code = current_totp_code(device)
+    assert first.post(VERIFY, {"otp_token": code}).status_code == 302
+    response = second.post(VERIFY, {"otp_token": code})
+    assert response.status_code == 200
+    assert not is_verified(second)
+
+
+@pytest.mark.django_db
+def test_a_recovery_code_works_once(client):
+    from newsroom.two_factor import replace_recovery_codes
+
+    editor = UserFactory(username="nadia", role=EDITOR)
+    confirmed_totp_device(editor)
+    codes = replace_recovery_codes(editor)
+    password_only_login(client, editor)
+    spaced = f"{codes[3][:4]} {codes[3][4:]}".upper()
+    assert client.post(VERIFY, {"otp_token": spaced}).status_code == 302
+    assert is_verified(client)
+    assert StaticToken.objects.filter(device__user=editor).count() == 9
+
+    other = password_only_login(Client(), editor)
+    StaticDevice.objects.filter(user=editor).update(throttling_failure_count=0)
+    response = other.post(VERIFY, {"otp_token": codes[3]})
+    assert response.status_code == 200
+    assert not is_verified(other)
+
+
+@pytest.mark.django_db
+def test_new_recovery_codes_cancel_the_old_ones(editor_client, editor):
+    from newsroom.two_factor import replace_recovery_codes
+
+    old = replace_recovery_codes(editor)
+    response = editor_client.post("/admin/2fa/recovery-codes/")
+    new = re.findall(r"<li><code>([a-z0-9]+)</code></li>", response.content.decode())
+    assert len(new) == 10
+    tokens = set(StaticToken.objects.filter(device__user=editor).values_list("token", flat=True))
+    assert tokens == set(new)
+    assert not tokens & set(old)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/admin/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "https:evil.example",
+    ],
+)
+def test_after_the_second_factor_the_next_url_never_leaves_the_site(client, target):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    response = client.post(VERIFY, {"otp_token": current_totp_code(device), "next": target})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"]
+)
+def test_the_login_form_never_redirects_off_the_site(client, target):
+    UserFactory(username="amal", role=REPORTER)
+    response = client.post(
+        LOGIN, {"username": "amal", "password": DEFAULT_PASSWORD, "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:index")
+    page = client.get(LOGIN + "?next=" + target)
+    assert "evil.example" not in page.get("Location", "")
+
+
+@pytest.mark.django_db
+def test_the_two_factor_pages_send_anonymous_visitors_to_sign_in(client):
+    for url in (VERIFY, SETUP, "/admin/2fa/recovery-codes/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+    assert not TOTPDevice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_recovery_codes_need_the_second_factor_first(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    confirmed_totp_device(editor)
+    password_only_login(client, editor)
+    response = client.post("/admin/2fa/recovery-codes/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(VERIFY)
+    assert not StaticDevice.objects.filter(user=editor).exists()
+
+
+@pytest.mark.django_db
+def test_the_whole_sign_in_through_the_forms(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    response = post_login(client, "nadia", DEFAULT_PASSWORD)
+    assert response["Location"] == ADMIN
+    response = client.get(ADMIN)
+    assert response["Location"].startswith(VERIFY)
+    response = client.post(VERIFY, {"otp_token": current_totp_code(device), "next": ADMIN})
+    assert response["Location"] == ADMIN
+    assert client.get(ADMIN).status_code == 200
+
+
+# Idle sessions -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_idle_staff_session_is_signed_out_of_the_admin(client):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    with time_machine.travel(START, tick=False) as traveller:
+        client.force_login(editor)
+        assert client.get(ADMIN).status_code == 200
+        traveller.shift(dt.timedelta(minutes=20))
+        assert client.get(ADMIN).status_code == 200  # activity keeps it alive
+        traveller.shift(dt.timedelta(minutes=29))
+        assert client.get(ADMIN).status_code == 200
+        traveller.shift(dt.timedelta(minutes=31))
+        response = client.get("/admin/articles/article/")
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+        assert "_auth_user_id" not in client.session
+        assert client.get(ADMIN)["Location"].startswith(LOGIN)
+
+
+@pytest.mark.django_db
+def test_a_busy_staff_session_still_ends_after_the_cookie_age(client, settings):
+    editor = UserFactory(username="nadia", role=EDITOR)
+    with time_machine.travel(START, tick=False) as traveller:
+        client.force_login(editor)
+        for _ in range(settings.SESSION_COOKIE_AGE // (20 * 60)):
+            traveller.shift(dt.timedelta(minutes=20))
+            response = client.get(ADMIN)
+        traveller.shift(dt.timedelta(minutes=20))
+        response = client.get(ADMIN)
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+
+
+@pytest.mark.django_db
+def test_the_session_cookie_is_httponly_and_dies_with_the_browser(client, settings):
+    UserFactory(username="amal", role=REPORTER)
+    response = post_login(client, "amal", DEFAULT_PASSWORD)
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Lax"
+    assert not cookie["max-age"]  # a browser-session cookie: no persistent expiry
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+@pytest.mark.django_db
+def test_the_login_moves_the_session_to_a_new_key(client):
+    UserFactory(username="amal", role=REPORTER)
+    client.get(LOGIN)
+    session = client.session
+    session["planted"] = "by an attacker"
+    session.save()
+    planted_key = session.session_key
+    post_login(client, "amal", DEFAULT_PASSWORD)
+    assert client.session.session_key != planted_key
