@@ -1,0 +1,170 @@
+"""Upgrades: a populated database migrates forward without loss, and each data migration works.
+
+The tests move the real test database between migration states with Django's MigrationExecutor
+and write rows through the historical models of the older state, the way a database made by an
+earlier release holds them. Whatever happens, the database is left at the latest state.
+"""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from articles.roles import ROLE_PERMISSIONS
+
+FIRST = [("articles", "0001_initial"), ("interviews", "0001_initial")]
+ROLES = [("articles", "0002_roles")]
+
+ARABIC_HEADLINE = "اتفاق هدنة بين الفصائل وتنظيم الدولة في جنوب دمشق"
+ARABIC_ANSWER = "منذ التوصل إلى الاتفاق، التزم الطرفان بوقف إطلاق النار [في البلدات الثلاث]."
+
+
+def migrate_to(targets):
+    """Move the database to `targets` and return the historical apps of that state."""
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets)
+    executor.loader.build_graph()
+    return executor.loader.project_state(targets).apps
+
+
+def latest():
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
+@pytest.fixture
+def at_latest_afterwards(transactional_db):
+    """Whatever a test does to the schema, the next test finds it at the latest migrations."""
+    yield
+    migrate_to(latest())
+
+
+def populate(apps) -> dict:
+    """A small newsroom written with the models of the first migrations."""
+    User = apps.get_model("auth", "User")
+    Section = apps.get_model("articles", "Section")
+    Contributor = apps.get_model("articles", "Contributor")
+    Article = apps.get_model("articles", "Article")
+    Byline = apps.get_model("articles", "Byline")
+    StatusChange = apps.get_model("articles", "StatusChange")
+    Interview = apps.get_model("interviews", "Interview")
+    Exchange = apps.get_model("interviews", "Exchange")
+
+    editor = User.objects.create(username="old-editor", is_staff=True)
+    section = Section.objects.create(name="Syria", slug="syria", position=1)
+    reporter = Contributor.objects.create(name="Moutasem Jamal", slug="moutasem-jamal")
+    published_at = datetime(2017, 4, 20, 9, 30, tzinfo=UTC)
+    article = Article.objects.create(
+        headline="Rebels, IS agree to truce in south Damascus",
+        slug="rebels-is-agree-to-truce-in-south-damascus",
+        dek="A truce between rebels and IS in three towns.",
+        body="<p>Intro paragraph.</p>",
+        kind="interview",
+        section=section,
+        original_language="ar",
+        source_headline=ARABIC_HEADLINE,
+        status="published",
+        published_at=published_at,
+        created_by=editor,
+        version=7,
+    )
+    draft = Article.objects.create(
+        headline="A draft nobody has seen", slug="a-draft", status="draft", created_by=editor
+    )
+    Byline.objects.create(article=article, contributor=reporter, role="interviewer", position=0)
+    for from_status, to_status in [
+        ("draft", "editing"),
+        ("editing", "approved"),
+        ("approved", "published"),
+    ]:
+        StatusChange.objects.create(
+            article=article,
+            transition="move",
+            from_status=from_status,
+            to_status=to_status,
+            changed_by=editor,
+        )
+    Interview.objects.create(
+        article=article,
+        interviewee_name="Ammar al-Maydani",
+        interviewee_description="a south Damascus media activist",
+    )
+    Exchange.objects.create(
+        article=article,
+        position=0,
+        question="What does the agreement say?",
+        answer="[Since reaching the agreement,] both sides have held their fire.",
+        answer_original=ARABIC_ANSWER,
+    )
+    return {"article": article.pk, "draft": draft.pk, "published_at": published_at}
+
+
+def test_populated_database_migrates_from_the_first_migrations_to_the_latest_without_loss(
+    at_latest_afterwards,
+):
+    old = populate(migrate_to(FIRST))
+
+    migrate_to(latest())
+
+    # Today's models, on the migrated rows.
+    from articles.models import Article, Byline, Section, StatusChange
+    from interviews.models import Exchange, Interview
+
+    article = Article.objects.get(pk=old["article"])
+    assert article.headline == "Rebels, IS agree to truce in south Damascus"
+    assert article.source_headline == ARABIC_HEADLINE
+    assert (article.status, article.published_at) == ("published", old["published_at"])
+    assert article.version == 7
+    assert article.section == Section.objects.get(slug="syria")
+    assert article.created_by.username == "old-editor"
+    assert Article.objects.get(pk=old["draft"]).status == "draft"
+    assert list(Article.objects.published()) == [article]
+    byline = Byline.objects.get(article=article)
+    assert (byline.contributor.name, byline.role) == ("Moutasem Jamal", "interviewer")
+    trail = StatusChange.objects.filter(article=article).order_by("pk")
+    assert [(c.from_status, c.to_status) for c in trail] == [
+        ("draft", "editing"),
+        ("editing", "approved"),
+        ("approved", "published"),
+    ]
+    assert Interview.objects.get(article=article).interviewee_name == "Ammar al-Maydani"
+    exchange = Exchange.objects.get(article=article)
+    assert exchange.answer_original.encode() == ARABIC_ANSWER.encode()
+    assert exchange.answer.startswith("[Since reaching the agreement,]")
+    # The roles came with the upgrade.
+    from django.contrib.auth.models import Group
+
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_PERMISSIONS)
+
+
+def test_roles_migration_creates_the_three_groups_with_exactly_their_permissions(
+    at_latest_afterwards,
+):
+    apps = migrate_to(FIRST)
+    Group = apps.get_model("auth", "Group")
+    assert not Group.objects.filter(name__in=ROLE_PERMISSIONS).exists()
+
+    apps = migrate_to(ROLES)
+
+    Group = apps.get_model("auth", "Group")
+    assert set(Group.objects.values_list("name", flat=True)) == set(ROLE_PERMISSIONS)
+    for role, wanted in ROLE_PERMISSIONS.items():
+        held = {
+            f"{app_label}.{codename}"
+            for app_label, codename in Group.objects.get(name=role).permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        assert held == set(wanted), role
+    editor = set(ROLE_PERMISSIONS["Editor"])
+    assert "articles.publish_article" in editor
+    assert "articles.publish_article" not in ROLE_PERMISSIONS["Reporter"]
+
+
+def test_roles_migration_reverses_and_reapplies_cleanly(at_latest_afterwards):
+    migrate_to(ROLES)
+    migrate_to(FIRST)
+    Group = migrate_to(FIRST).get_model("auth", "Group")
+    assert not Group.objects.filter(name__in=ROLE_PERMISSIONS).exists()
+    Group = migrate_to(ROLES).get_model("auth", "Group")
+    assert Group.objects.filter(name__in=ROLE_PERMISSIONS).count() == 3
