@@ -220,6 +220,11 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.version = expected + 1
         super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Exchanges carry source text too, so staleness is known only once the inlines are saved.
+        translation.refresh_staleness(form.instance)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is Correction:
             for correction in formset.save(commit=False):

@@ -81,6 +81,16 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.alt_text
 
+    def save(self, *args, **kwargs):
+        # A new upload is stored as a clean re-encoding of its pixels (articles/images.py): no
+        # camera metadata, a name with its real format's extension. Files already stored (and
+        # rows restored from a backup, which do not come through here) are left as they are.
+        if self.file and not self.file._committed:
+            from .images import clean_copy
+
+            self.file = clean_copy(self.file, self.file.name)
+        super().save(*args, **kwargs)
+
 
 class Contributor(models.Model):
     """Someone credited on stories: staff reporter, freelancer, translator or photographer."""
@@ -122,7 +132,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         return self.filter(
             status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
             published_at__lte=timezone.now(),
-        )
+        ).exclude(status=Article.Status.SCHEDULED, translation_is_stale=True)
 
     def for_listing(self) -> Self:
         """Fetch section, bylines and tags up front so list pages stay at a fixed query count."""
@@ -234,6 +244,9 @@ class Article(models.Model):
         ),
     )
     withdrawn_reason = models.TextField("public reason for withdrawal", blank=True, editable=False)
+    # Set when the original text changed after its translation was reviewed (articles.translation
+    # keeps it current). A scheduled story so marked does not go live until reviewed again.
+    translation_is_stale = models.BooleanField(default=False, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

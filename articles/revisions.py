@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from interviews.models import Exchange, Interview
 
 from .models import Article, Byline, Contributor, Image, Section
-from .translation import html_paragraphs, word_diff
+from .translation import html_paragraphs, refresh_staleness, word_diff
 
 # What a revision brings back: the words and the shape of the story, never its workflow state,
 # which only articles/workflow.py moves.
@@ -208,4 +208,5 @@ def restore(article: Article, revision: Revision, *, by: AbstractBaseUser) -> Ar
             row = Interview(article=current, **revision.interview)
             row._history_user = by
             row.save()
+        refresh_staleness(current)
     return current

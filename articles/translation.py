@@ -130,6 +130,22 @@ def stale_segments(article: Article) -> list[SegmentReview]:
     return [row for row in review(article) if row.is_stale]
 
 
+def refresh_staleness(article: Article) -> bool:
+    """Store whether any segment is stale, so readers' queries can hold a scheduled story back.
+
+    Call after anything that may change the source or its review: an admin save, a restore, a
+    review. Returns the new value.
+    """
+    stale = bool(stale_segments(article))
+    if stale != article.translation_is_stale:
+        Article.objects.filter(pk=article.pk).update(translation_is_stale=stale)
+        article.translation_is_stale = stale
+        from .caching import invalidate_public_pages
+
+        invalidate_public_pages()
+    return stale
+
+
 def has_source_text(article: Article) -> bool:
     return any(segment.source for segment in segments(article))
 
@@ -158,6 +174,7 @@ def record_review(
             },
         )
         count += 1
+    refresh_staleness(article)
     return count
 
 

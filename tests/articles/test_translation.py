@@ -132,3 +132,32 @@ def test_review_page_escapes_what_translators_type(translator_client):
     )
     html = translator_client.get(review_url(article)).content.decode()
     assert "<img src=x onerror" not in html
+
+
+def test_a_scheduled_story_whose_source_changes_waits_for_a_new_review(editor, editor_client):
+    """Publication is blocked while a segment is stale, and going live on schedule is publication."""
+    from django.utils import timezone
+
+    from tests.articles.test_admin import change_url, story_form
+
+    article = translated_story(
+        status=Article.Status.SCHEDULED, published_at=timezone.now() - timezone.timedelta(minutes=1)
+    )
+    translation.record_review(article, by=editor)
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+    data = story_form(
+        article,
+        source_headline=article.source_headline,
+        source_dek="ناشط يشرح الاتفاق.",  # the source changed after review
+        source_body=article.source_body,
+    )
+    response = editor_client.post(change_url(article), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    article.refresh_from_db()
+    assert article.translation_is_stale
+    assert not Article.objects.published().filter(pk=article.pk).exists()
+    assert editor_client.get(article.get_absolute_url()).status_code == 404
+
+    translation.record_review(article, by=editor)
+    assert Article.objects.published().filter(pk=article.pk).exists()
