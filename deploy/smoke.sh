@@ -16,7 +16,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 if ! command -v nginx >/dev/null; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
     stack_log "installing nginx from Debian"
-    DEBIAN_FRONTEND=noninteractive timeout 300 apt-get install -y -qq nginx >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    timeout 300 apt-get install -y -qq nginx >/dev/null 2>&1 || {
+      timeout 300 apt-get update -qq && timeout 300 apt-get install -y -qq nginx >/dev/null; }
   else
     echo "smoke: nginx is missing (apt-get install -y nginx)" >&2; exit 1
   fi
