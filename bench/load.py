@@ -195,6 +195,16 @@ def parse_wrk(output: str) -> dict:
     return result
 
 
+def fetch_bodies(source: Path, env: dict[str, str], paths: dict[str, str], log: Path) -> dict:
+    """The bytes of each page as the site serves them (None for a page that is not there)."""
+    with Server("newsroom.wsgi:application", source, env, log) as server:
+        bodies = {}
+        for page, path in paths.items():
+            status, body, _ = server.get(path)
+            bodies[page] = body if status == 200 else None
+        return bodies
+
+
 def run_load(
     *,
     source: Path,
@@ -207,106 +217,78 @@ def run_load(
     connections: int,
     log_dir: Path,
 ) -> dict:
-    """Every load scenario for one archive size; pages missing from the site are marked so."""
+    """Every load scenario for one archive size; pages missing from the site are marked so.
+
+    Each run of the site is paired with a run of the bare view right before it, and its ratio
+    is taken to that run: other work on the machine then weighs on both alike.
+    """
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (apt-get install -y wrk)"}
     runs: list[dict] = []
     memory: dict[str, float | None] = {}
-    bodies: dict[str, bytes] = {}
+    paths = {"article": article_path, "home": home_path}
+    bodies = fetch_bodies(
+        source, production_env(database_url, "locmem://", static_root), paths,
+        log_dir / "bodies.log",
+    )  # fmt: skip
 
-    def record(label: str, page: str, cache: str, result: dict) -> None:
+    def drive(site: Server, bare: Server, label: str, page: str, cache: str, **how) -> None:
+        floor = wrk(f"{bare.base}/{page}", seconds=seconds, connections=connections)
+        if how.get("paths"):
+            result = wrk(site.base + "/", seconds=seconds, connections=connections, **how)
+        else:
+            result = wrk(site.base + paths[page], seconds=seconds, connections=connections, **how)
         result.pop("raw", None)
-        runs.append({"scenario": label, "page": page, "cache": cache, **result})
+        runs.append(
+            {
+                "scenario": label,
+                "page": page,
+                "cache": cache,
+                **result,
+                "bare_rps": floor["rps"],
+                "ratio_to_bare": result["rps"] / floor["rps"] if floor["rps"] else None,
+            }
+        )
         print(
-            f"    {label}: {result['rps']:.0f} req/s, p50 {result['p50_ms']} ms, "
-            f"errors {result['errors']}",
+            f"    {label}: {result['rps']:.0f} req/s (bare {floor['rps']:.0f}), "
+            f"p50 {result['p50_ms']} ms, errors {result['errors']}",
             file=sys.stderr,
             flush=True,
         )
 
-    # The page cache on (local memory, per worker), then off.
-    for cache_url, cache in (("locmem://", "on"), ("dummy://", "off")):
-        env = production_env(database_url, cache_url, static_root)
-        with Server("newsroom.wsgi:application", source, env, log_dir / f"site-{cache}.log") as s:
-            available = {}
-            for page, path in (("article", article_path), ("home", home_path)):
-                status, body, headers = s.get(path)
-                s.get(path)  # the second worker may take this one
-                available[page] = status == 200
-                if status == 200:
-                    bodies[page] = body
-                else:
-                    runs.append(
-                        {
-                            "scenario": f"{page}, cache {cache}",
-                            "page": page,
-                            "cache": cache,
-                            "state": f"not built yet (HTTP {status})",
-                        }
-                    )
-            if available.get("article"):
-                record(
-                    f"article, cache {cache}" + (" (warm)" if cache == "on" else ""),
-                    "article",
-                    cache,
-                    wrk(s.base + article_path, seconds=seconds, connections=connections),
-                )
-            if available.get("home"):
-                record(
-                    f"home, cache {cache}" + (" (warm)" if cache == "on" else ""),
-                    "home",
-                    cache,
-                    wrk(s.base + home_path, seconds=seconds, connections=connections),
-                )
-            if cache == "on" and available.get("article"):
-                status, _, headers = s.get(article_path)
-                etag = headers.get("ETag")
-                if etag:
-                    record(
-                        "article, repeat visit (If-None-Match, 304)",
-                        "article-304",
-                        cache,
-                        wrk(
-                            s.base + article_path,
-                            seconds=seconds,
-                            connections=connections,
-                            headers={"If-None-Match": etag},
-                        ),
-                    )
-                record(
-                    f"article, {len(rotating_paths):,} different stories, cache starting cold",
-                    "article-rotating",
-                    cache,
-                    wrk(
-                        s.base + "/", seconds=seconds, connections=connections, paths=rotating_paths
-                    ),
-                )
-            memory[f"site, cache {cache}"] = s.peak_worker_rss_mb()
-
-    # The floor: the same bytes from a bare Django view.
     with tempfile.TemporaryDirectory() as bare_dir:
         for page, body in bodies.items():
-            Path(bare_dir, f"{page}.html").write_bytes(body)
-        env = dict(os.environ, BENCH_BARE_DIR=bare_dir)
-        with Server("bare_wsgi:application", BENCH, env, log_dir / "bare.log") as s:
-            for page in bodies:
-                record(
-                    f"bare Django view, {page} bytes",
-                    f"bare-{page}",
-                    "-",
-                    wrk(f"{s.base}/{page}", seconds=seconds, connections=connections),
-                )
-            memory["bare view"] = s.peak_worker_rss_mb()
-
-    bare = {run["page"][5:]: run["rps"] for run in runs if run["page"].startswith("bare-")}
-    for run in runs:
-        base_page = "article" if run["page"].startswith("article") else run["page"]
-        if bare.get(base_page) and "rps" in run and not run["page"].startswith("bare-"):
-            run["ratio_to_bare"] = run["rps"] / bare[base_page]
+            if body is not None:
+                Path(bare_dir, f"{page}.html").write_bytes(body)
+        bare_env = dict(os.environ, BENCH_BARE_DIR=bare_dir)
+        with Server("bare_wsgi:application", BENCH, bare_env, log_dir / "bare.log") as bare:
+            # The page cache on (local memory, per worker), then off.
+            for cache_url, cache in (("locmem://", "on"), ("dummy://", "off")):
+                env = production_env(database_url, cache_url, static_root)
+                log = log_dir / f"site-{cache}.log"
+                with Server("newsroom.wsgi:application", source, env, log) as site:
+                    for page in ("article", "home"):
+                        if bodies.get(page) is None:
+                            runs.append({"scenario": f"{page}, cache {cache}", "page": page,
+                                         "cache": cache, "state": "not built yet"})  # fmt: skip
+                            continue
+                        for _ in range(2):  # one request for each worker's cache
+                            site.get(paths[page])
+                        warm = " (warm)" if cache == "on" else ""
+                        drive(site, bare, f"{page}, cache {cache}{warm}", page, cache)
+                    if cache == "on" and bodies.get("article") is not None:
+                        etag = site.get(article_path)[2].get("ETag")
+                        if etag:
+                            drive(site, bare, "article, repeat visit (If-None-Match, 304)",
+                                  "article", cache, headers={"If-None-Match": etag})  # fmt: skip
+                        label = f"article, {len(rotating_paths):,} different stories, cache cold"
+                        drive(site, bare, label, "article", cache, paths=rotating_paths)
+                    memory[f"site, cache {cache}"] = site.peak_worker_rss_mb()
+            memory["bare view"] = bare.peak_worker_rss_mb()
     return {
         "runs": runs,
         "peak_worker_rss_mb": memory,
         "seconds": seconds,
         "connections": connections,
-        "bytes": {page: len(body) for page, body in bodies.items()},
+        "bytes": {page: len(body) for page, body in bodies.items() if body is not None},
     }

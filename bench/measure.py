@@ -283,7 +283,7 @@ def measure(repeats: int, budget: float, with_explain: bool) -> dict:
                 row["explain"] = f"(EXPLAIN failed: {error})"
         if first_ms > budget * 1000 / 2:
             # Too slow to repeat within the budget: the one request is the figure.
-            row["cold_ms"] = {"median": first_ms, "p95": first_ms, "n": 1}
+            row["cold_ms"] = {"median": first_ms, "p95": first_ms, "min": first_ms, "n": 1}
             row["warm_ms"] = None
             results.append(row)
             print(f"    {row['queries']} queries, one request {first_ms:.0f} ms", file=sys.stderr)
@@ -292,6 +292,7 @@ def measure(repeats: int, budget: float, with_explain: bool) -> dict:
         row["cold_ms"] = {
             "median": statistics.median(cold),
             "p95": percentile(cold, 0.95),
+            "min": min(cold),
             "n": len(cold),
         }
         with override_settings(
