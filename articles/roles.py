@@ -66,16 +66,31 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def sync_roles(group_model=Group, permission_model=Permission, *, using: str = "default") -> None:
-    """Create the role groups and give each exactly its permissions (also used by migrations)."""
+def sync_roles(
+    group_model=Group,
+    permission_model=Permission,
+    *,
+    using: str = "default",
+    skip_missing: bool = False,
+) -> None:
+    """Create the role groups and give each exactly its permissions.
+
+    Migrations pass skip_missing=True: a permission on a model that a later migration creates
+    does not exist yet there, and the post_migrate hook (articles/apps.py) completes the set once
+    every migration has run.
+    """
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = group_model.objects.using(using).get_or_create(name=role)
         wanted = []
         for name in names:
             app_label, codename = name.split(".")
-            wanted.append(
-                permission_model.objects.using(using).get(
-                    content_type__app_label=app_label, codename=codename
+            try:
+                wanted.append(
+                    permission_model.objects.using(using).get(
+                        content_type__app_label=app_label, codename=codename
+                    )
                 )
-            )
+            except permission_model.DoesNotExist:
+                if not skip_missing:
+                    raise
         group.permissions.set(wanted)
