@@ -12,11 +12,13 @@ from ipaddress import ip_address
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from js_asset import Media as AssetMedia
 
@@ -168,3 +170,36 @@ class ImportMapNonceMiddleware:
                 context[key] = media.with_nonce(str(nonce))
                 response._csp_update = {"style-src": [PROSE_EDITOR_STYLE_HASH]}
         return response
+
+
+class AdminViewOnSiteGuardMiddleware:
+    """The admin's "view on site" shortcut answers only for objects the person may open.
+
+    Django's /admin/r/<content type>/<id>/ redirects any staff member to any object's public
+    address, and the address of a draft is its slug: often the headline in so many words. Here
+    the shortcut first asks the object's ModelAdmin (articles/permissions.py for stories) and
+    answers 404 otherwise, the same as for an object that does not exist.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        if match is None or match.view_name != "admin:view_on_site":
+            return None
+        if not request.user.is_authenticated:
+            return None  # the admin sends the visitor to sign in first
+        try:
+            content_type = ContentType.objects.get_for_id(int(view_kwargs["content_type_id"]))
+            model = content_type.model_class()
+            obj = model._default_manager.get(pk=view_kwargs["object_id"])
+        except (KeyError, ValueError, TypeError, ValidationError, ObjectDoesNotExist):
+            raise Http404("No such object.") from None
+        model_admin = admin.site._registry.get(model)
+        if model_admin is None or not model_admin.has_view_permission(request, obj):
+            raise Http404("No such object.")
+        return None

@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "newsroom.security.StaffSessionTimeoutMiddleware",
     # The admin asks for the second factor before anything else (newsroom/two_factor.py).
     "newsroom.two_factor.TwoFactorMiddleware",
+    # "View on site" only for objects the person may open in the admin (newsroom/security.py).
+    "newsroom.security.AdminViewOnSiteGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
     "newsroom.security.ImportMapNonceMiddleware",
