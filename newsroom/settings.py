@@ -208,6 +208,9 @@ AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+# No table of every successful sign-in with its address: for reporters in the field that would
+# be a record of where they were. Failed attempts are still kept for the lockout.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Two-factor (django-otp, newsroom/two_factor.py): required in the admin for editors and for
 # anyone who has set up a device; TWO_FACTOR_FOR_ALL_STAFF=1 requires it of every staff member.

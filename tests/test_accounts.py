@@ -117,6 +117,18 @@ def test_the_pause_ends_after_the_cool_off_time():
 
 
 @pytest.mark.django_db
+def test_successful_sign_ins_leave_no_record_of_where_they_came_from(client):
+    from axes.models import AccessAttempt, AccessLog
+
+    UserFactory(username="amal", role=REPORTER)
+    post_login(client, "amal", "wrong", ip="198.51.100.4")
+    assert AccessAttempt.objects.count() == 1  # the failure counts towards the lockout
+    assert post_login(client, "amal", DEFAULT_PASSWORD, ip="198.51.100.4").status_code == 302
+    assert not AccessLog.objects.exists()
+    assert not AccessAttempt.objects.exists()  # reset by the success
+
+
+@pytest.mark.django_db
 def test_the_lockout_page_does_not_reveal_whether_an_account_exists(client):
     for _ in range(5):
         post_login(client, "nobody-by-this-name", "guess")
