@@ -296,7 +296,10 @@ def public_pages(article: Article) -> dict[str, str]:
 
 def admin_pages(article: Article) -> dict[str, str]:
     byline = article.bylines.first()
+    history = list(article.history.order_by("history_id").values_list("history_id", flat=True))
+    compare = reverse("admin:articles_article_compare", args=[article.pk])
     return {
+        "compare": f"{compare}?a={history[0]}&b={history[-1]}",
         "desk": reverse("admin:index"),
         "changelist": reverse("admin:articles_article_changelist"),
         "change": reverse("admin:articles_article_change", args=[article.pk]),
