@@ -175,6 +175,10 @@ elif CACHE_URL.startswith("dummy://"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# How long a rendered public page stays in the cache; 0 renders every request. Any change to a
+# story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # "Raqqa" and "raqqa" are one tag.

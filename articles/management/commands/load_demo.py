@@ -60,7 +60,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
         self.stdout.write(f"  Published: {settings.SITE_URL}{sample.get_absolute_url()}")
         self.stdout.write(f"  In translation review: “{raqqa.headline}”")
-        self.stdout.write(f"Log in at {settings.SITE_URL}/admin/ as:")
+        self.stdout.write(
+            f"Log in at {settings.SITE_URL}/admin/ as (editors set up an authenticator app "
+            "for two-factor sign-in the first time):"
+        )
         for username, role in ACCOUNTS:
             password = passwords[username]
             self.stdout.write(f"  {role.lower():<10}  username {username:<10}  password {password}")
