@@ -24,6 +24,28 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Stories"
 
     def ready(self) -> None:
+        # taggit slugs keep Unicode ("تعليم") and leave "!!!" with no slug at all; either breaks
+        # {% url 'articles:tag' %} and answers 500 on every page that links the tag. Every tag
+        # gets a readable ASCII slug instead, unique among tags (migration 0005 fixed old ones).
+        from django.db.models.signals import pre_save
+        from taggit.models import Tag
+
+        from .slugs import slug_for, unique_slug
+
+        def give_tag_an_ascii_slug(sender, instance, **kwargs) -> None:
+            # A slug already in the shape slug_for() makes (taggit's "raqqa", or "raqqa_1",
+            # its retry after a clash) is kept; anything else is made again from the name.
+            # unique_slug checks the other tags, and if a concurrent save still takes the slug
+            # first, taggit catches the IntegrityError and saves again, which comes back here.
+            if instance.slug and instance.slug == slug_for(instance.slug, max_length=100):
+                return
+            readable = slug_for(instance.name, max_length=100, fallback="tag")
+            instance.slug = unique_slug(Tag, readable, max_length=100, exclude_pk=instance.pk)
+
+        pre_save.connect(
+            give_tag_an_ascii_slug, sender=Tag, weak=False, dispatch_uid="articles.ascii_tag_slugs"
+        )
+
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
         # Connect the public page cache's invalidation in every process, management commands
         # included, not only in those that load the URLs.
