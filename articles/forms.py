@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
+from taggit.models import Tag
 
 from .models import Article
 from .slugs import unique_slug
@@ -162,6 +163,21 @@ class ArticleAdminForm(forms.ModelForm):
                 Article, cleaned["headline"], max_length=80, exclude_pk=self.instance.pk
             )
         return cleaned
+
+    def clean_tags(self):
+        # taggit's field does not check the length of a name: SQLite would store a long one and
+        # PostgreSQL refuse it with a DataError, a 500 after the whole form had been accepted.
+        tags = self.cleaned_data["tags"]
+        limit = Tag._meta.get_field("name").max_length
+        too_long = [name for name in tags if len(name) > limit]
+        if too_long:
+            raise ValidationError(
+                "A tag can be at most %(limit)d characters long; “%(start)s…” has %(length)d. "
+                "Separate tags with commas.",
+                code="tag_too_long",
+                params={"limit": limit, "start": too_long[0][:20], "length": len(too_long[0])},
+            )
+        return tags
 
 
 def edit_conflict_message(article: Article) -> str:

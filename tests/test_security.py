@@ -469,12 +469,6 @@ def test_bad_input_in_the_story_form_is_a_form_error(editor_client, field, value
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (articles/forms.py, admin desk): taggit's form field does not check the "
-    "100-character limit of a tag's name; SQLite stores the long name, PostgreSQL answers 500 "
-    "(DataError). Add ArticleAdminForm.clean_tags refusing names over 100 characters.",
-)
 def test_a_tag_longer_than_a_tag_may_be_is_a_form_error(editor_client):
     editor_client.raise_request_exception = False
     response = post_admin_form(

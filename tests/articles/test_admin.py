@@ -512,3 +512,23 @@ def test_staff_preview_a_draft_as_readers_will_see_it_but_the_public_cannot(
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     client.force_login(translator)
     assert client.get(preview).status_code == 404
+
+
+# Tags
+
+
+def test_a_tag_over_a_hundred_characters_is_refused_with_a_message_and_nothing_saved(
+    editor_client,
+):
+    response = editor_client.post(ADD, story_form(tags=f"Raqqa, {'x' * 101}"))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors.as_data()["tags"]
+    assert [error.code for error in errors] == ["tag_too_long"]
+    assert "at most 100 characters" in response.content.decode()
+    assert not Article.objects.exists()
+
+
+def test_a_tag_of_exactly_a_hundred_characters_is_kept(editor_client):
+    response = editor_client.post(ADD, story_form(tags=f"Raqqa, {'x' * 100}"))
+    assert response.status_code == 302
+    assert sorted(Article.objects.get().tags.names()) == ["Raqqa", "x" * 100]
