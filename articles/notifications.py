@@ -2,6 +2,8 @@
 
 Called by articles/workflow.py after the move has been committed, so nobody is told about a
 move that was rolled back. The mail backend comes from settings (console by default).
+The messages are plain text only: what people typed (headline, name, comment) goes in as it is,
+never into HTML.
 """
 
 import logging
@@ -54,6 +56,15 @@ def recipients(change: StatusChange) -> list[str]:
     return sorted(set(users.values_list("email", flat=True)))
 
 
+def one_line(text: str) -> str:
+    """`text` with every run of whitespace, line breaks included, folded into one space.
+
+    A line break in a subject would make Django refuse the whole message (BadHeaderError, so
+    the desk is never told); in the body it could make a headline pass for a line of our own.
+    """
+    return " ".join(text.split())
+
+
 def story_entered_queue(change_pk: int) -> int:
     """Tell the people of the queue a story entered; returns how many emails were sent.
 
@@ -70,10 +81,13 @@ def story_entered_queue(change_pk: int) -> int:
         who = "The scheduler"
     else:
         who = change.changed_by.get_full_name() or change.changed_by.get_username()
-    subject = f"[{settings.SITE_NAME}] {QUEUE_NAMES[change.to_status].capitalize()}: {article}"
+    headline = one_line(str(article))
+    subject = one_line(
+        f"[{settings.SITE_NAME}] {QUEUE_NAMES[change.to_status].capitalize()}: {headline}"
+    )
     lines = [
-        f"“{article}” is now {article.get_status_display().lower()}.",
-        f"{who} moved it ({change.transition.replace('_', ' ')}).",
+        f"“{headline}” is now {article.get_status_display().lower()}.",
+        f"{one_line(who)} moved it ({change.transition.replace('_', ' ')}).",
     ]
     if change.comment:
         lines += ["", "Their comment:", change.comment]

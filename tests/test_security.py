@@ -411,12 +411,6 @@ def test_queue_emails_carry_hostile_text_as_plain_text_only(hostile_story):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="HOLE (articles/notifications.py, admin desk): a CR/LF in a headline makes the "
-    "subject raise BadHeaderError, which is logged and swallowed, so no queue email goes out; "
-    "fold whitespace in the subject: subject = ' '.join(subject.split())",
-)
 def test_a_line_break_in_a_headline_cannot_add_mail_headers_nor_silence_the_desk(
     editor, editor_client, django_capture_on_commit_callbacks
 ):
