@@ -3,11 +3,20 @@
 The first tests raise the errors a lost database raises, inside a view and inside a middleware.
 The last one is the real thing: a private PostgreSQL server is started, the site runs against it
 in a gunicorn subprocess, the server is stopped and started again under it.
+
+That one must give the same answer on a busy machine, inside the whole suite, as alone. So the
+subprocesses get only the environment written here (nothing of the test process's leaks in: a
+CACHE_URL, DATABASE_POOL or GUNICORN_CMD_ARGS would change what is being tested); gunicorn is
+handed a socket already bound, so no other server can be answering on a port it failed to get;
+the database has a name of its own, so no other PostgreSQL that takes the port while ours is down
+can serve the pages; and each step checks the state it relies on (ours is gunicorn, PostgreSQL
+refuses connections, the outage pages were never requested and so are not in the page cache).
 """
 
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -18,7 +27,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
+import psycopg
 import pytest
 from django.db import IntegrityError, OperationalError
 from django.http import HttpResponse
@@ -102,12 +113,30 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _get(url: str, timeout: float = 10) -> tuple[int, str]:
+def _refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def _child_env(**settings: str) -> dict[str, str]:
+    """An environment of exactly these settings, plus what any process needs to run."""
+    base = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "TMPDIR") if k in os.environ}
+    return {**base, "PYTHONUNBUFFERED": "1", **settings}
+
+
+def _get_with_headers(url: str, timeout: float = 10) -> tuple[int, str, dict[str, str]]:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, response.read().decode()
+            return response.status, response.read().decode(), dict(response.headers)
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+        return error.code, error.read().decode(), dict(error.headers)
+
+
+def _get(url: str, timeout: float = 10) -> tuple[int, str]:
+    return _get_with_headers(url, timeout)[:2]
 
 
 def _wait_for(what: str, check, seconds: float = 30):
@@ -179,6 +208,12 @@ class PrivatePostgres:
     def is_running(self) -> bool:
         return (self.data / "postmaster.pid").exists()
 
+    def create_database(self, name: str) -> str:
+        url = f"postgresql://postgres@127.0.0.1:{self.port}"
+        with psycopg.connect(f"{url}/postgres", autocommit=True, connect_timeout=10) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
 
 @pytest.fixture
 def private_postgres():
@@ -208,22 +243,25 @@ def site_on(private_postgres, tmp_path):
     """gunicorn serving the site against the private server, with persistent connections."""
     if not GUNICORN.exists():
         pytest.skip("gunicorn is not installed")
-    database_url = f"postgres://postgres@127.0.0.1:{private_postgres.port}/postgres"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "CONN_MAX_AGE": "600",
-        "DEBUG": "0",
-        "SECRET_KEY": "outage-test-" + os.urandom(16).hex(),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "PLAIN_STATIC": "1",
-        # Local memory: the cache check of /healthz passes, and pages fetched for the first
-        # time during the outage (their own query strings below) cannot come from the cache.
-        "CACHE_URL": "locmem://",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "PYTHONUNBUFFERED": "1",
-    }
+    # A name no other server on the machine has: if another PostgreSQL takes the port while ours
+    # is down, the site still cannot read stories from it.
+    database_url = private_postgres.create_database(f"newsroom_ops_outage_{os.urandom(4).hex()}")
+    env = _child_env(
+        DATABASE_URL=database_url,
+        # Persistent connections with health checks, as in production (deploy/stack.sh).
+        CONN_MAX_AGE="600",
+        DATABASE_POOL="0",
+        DEBUG="0",
+        SECRET_KEY="outage-test-" + os.urandom(16).hex(),
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        PLAIN_STATIC="1",
+        # The page cache in this gunicorn process's own memory: it starts empty, so a page is
+        # in it only if this test asked for it (the test checks which pages it asked for).
+        CACHE_URL="locmem://",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        LOG_FORMAT="plain",
+    )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
         cwd=REPO,
@@ -239,7 +277,12 @@ def site_on(private_postgres, tmp_path):
         timeout=120,
         stdout=subprocess.DEVNULL,
     )
-    port = _free_port()
+    # Bound here and handed over: no other server can be on this port, and gunicorn cannot fail
+    # to get it while something else answers in its place.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    port = listener.getsockname()[1]
     log = open(tmp_path / "gunicorn.log", "w")  # closed in the finally below
     app = subprocess.Popen(
         [
@@ -247,7 +290,7 @@ def site_on(private_postgres, tmp_path):
             "--config",
             str(REPO / "deploy" / "gunicorn.conf.py"),
             "--bind",
-            f"127.0.0.1:{port}",
+            f"fd://{listener.fileno()}",
             "--workers",
             "1",
             "--threads",
@@ -259,11 +302,18 @@ def site_on(private_postgres, tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        pass_fds=(listener.fileno(),),
     )
+    listener.close()
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for("gunicorn answers", lambda: _get(base + "/healthz", timeout=2)[0] == 200)
-        yield base
+
+        def answers() -> bool:
+            assert app.poll() is None, "gunicorn exited"
+            return _get(base + "/healthz", timeout=2)[0] == 200
+
+        _wait_for("gunicorn answers", answers, seconds=60)
+        yield SimpleNamespace(url=base, process=app, log=tmp_path / "gunicorn.log")
     finally:
         os.killpg(app.pid, signal.SIGTERM)
         try:
@@ -276,34 +326,49 @@ def site_on(private_postgres, tmp_path):
 
 
 ARTICLE = "/articles/rebels-is-agree-to-truce-in-south-damascus/"
+# Pages that have to be rendered from the database during the outage.
+UNCACHED_PAGES = ("/", "/sections/syria/", "/search/?q=truce")
+
+
+def _requested_paths(log: Path) -> set[str]:
+    """Every path gunicorn has answered so far, from its access log lines."""
+    return set(re.findall(r'"GET (\S+) HTTP/', log.read_text()))
 
 
 def test_site_answers_503_while_postgresql_is_down_and_recovers_without_a_restart(
     private_postgres, site_on
 ):
-    status, body = _get(site_on + ARTICLE)
+    site = site_on.url
+    status, body = _get(site + ARTICLE)
     assert status == 200, body[:500]
-    assert _get(site_on + "/healthz")[0] == 200
+    assert _get(site + "/healthz")[0] == 200
 
     private_postgres.stop()
+    # pg_ctl -w has waited for the server to exit: its port refuses connections, and the
+    # persistent connections gunicorn holds are dead (the health check must notice).
+    assert _refuses_connections(private_postgres.port)
+    # The page cache holds only pages this gunicorn was asked for, and none of these was.
+    asked = _requested_paths(site_on.log)
+    assert not asked & set(UNCACHED_PAGES), asked
 
-    status, body = _get(site_on + "/healthz")
+    status, body = _get(site + "/healthz")
     assert status == 503
     assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
-    # Pages nobody asked for yet have to be rendered from the database: the plain 503 page.
-    for page in ("/", "/sections/syria/", "/search/?q=truce"):
-        status, body = _get(site_on + page)
+    for page in UNCACHED_PAGES:
+        status, body, headers = _get_with_headers(site + page)
         assert status == 503, (page, body[:500])
         assert "We will be back in a moment" in body
         assert "Traceback" not in body and "OperationalError" not in body
+        assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
     # A page already in the page cache is still served: readers lose only what is not cached.
-    assert _get(site_on + ARTICLE)[0] == 200
+    assert _get(site + ARTICLE)[0] == 200
 
     private_postgres.start()
 
     # The same gunicorn process, never restarted: the broken persistent connection is dropped
     # and a new one opened by the next request.
-    _wait_for("the site answers again", lambda: _get(site_on + "/")[0] == 200, seconds=30)
-    assert _get(site_on + "/healthz")[0] == 200
-    status, body = _get(site_on + "/sections/syria/")
+    _wait_for("the site answers again", lambda: _get(site + "/")[0] == 200, seconds=30)
+    assert _get(site + "/healthz")[0] == 200
+    status, body = _get(site + "/sections/syria/")
     assert status == 200 and "truce" in body.lower()
+    assert site_on.process.poll() is None, "gunicorn was restarted or died"
