@@ -4,10 +4,18 @@ The page is rendered from templates/503.html without a request context: the cont
 read sections from the database, which is what just failed. Nothing is cached or kept, so the
 site answers normally again as soon as the database does (Django drops a broken connection at
 the end of the request and opens a new one on the next).
+
+The page has no stylesheet to fetch, only its own inline <style>, which the Content-Security-Policy
+(style-src 'self') would block. The 503 response allows that one style by its SHA-256, taken from
+the template file when this module loads, so an edit of the CSS changes the hash with it.
 """
 
+import base64
+import hashlib
 import logging
+import re
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.signals import got_request_exception
@@ -23,6 +31,28 @@ FALLBACK_PAGE = (
     "<!doctype html><html lang=en><meta charset=utf-8><title>Back soon</title>"
     "<h1>We will be back in a moment</h1><p>Please try again shortly.</p></html>"
 )
+
+PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "503.html"
+
+
+def style_hash(css: str) -> str:
+    """The CSP source that allows exactly this inline style: 'sha256-<base64 of its digest>'."""
+    digest = hashlib.sha256(css.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def _page_style_hash() -> str | None:
+    # The text between <style> and </style> exactly as the browser hashes it, whitespace
+    # included. It holds no template tags, so the rendered page carries it byte for byte.
+    try:
+        match = re.search(r"<style>(.*?)</style>", PAGE_TEMPLATE.read_text(), re.DOTALL)
+    except OSError:
+        logger.exception("Could not read %s", PAGE_TEMPLATE)
+        return None
+    return style_hash(match.group(1)) if match else None
+
+
+PAGE_STYLE_HASH = _page_style_hash()
 
 
 def _unavailable_errors() -> tuple[type[BaseException], ...]:
@@ -61,6 +91,9 @@ def service_unavailable() -> HttpResponse:
         content = FALLBACK_PAGE
     response = HttpResponse(content, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if PAGE_STYLE_HASH and content is not FALLBACK_PAGE:
+        # django-csp adds this to style-src of this response only.
+        response._csp_update = {"style-src": [PAGE_STYLE_HASH]}  # type: ignore[attr-defined]
     add_never_cache_headers(response)
     return response
 

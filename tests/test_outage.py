@@ -13,7 +13,9 @@ can serve the pages; and each step checks the state it relies on (ours is gunico
 refuses connections, the outage pages were never requested and so are not in the page cache).
 """
 
+import base64
 import glob
+import hashlib
 import json
 import os
 import re
@@ -36,7 +38,7 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
 
-from newsroom.middleware import RETRY_AFTER_SECONDS
+from newsroom.middleware import PAGE_STYLE_HASH, PAGE_TEMPLATE, RETRY_AFTER_SECONDS
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -72,6 +74,17 @@ class _SessionReadFails:
         return self.get_response(request)
 
 
+def inline_style_source(body: str) -> str:
+    """The CSP source for the page's inline style, computed here as a browser would."""
+    (css,) = re.findall(r"<style>(.*?)</style>", body, re.DOTALL)
+    return f"'sha256-{base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()}'"
+
+
+def style_sources(csp: str) -> list[str]:
+    (directive,) = [d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["style-src"]]
+    return directive
+
+
 def assert_plain_503(response) -> None:
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
@@ -79,6 +92,11 @@ def assert_plain_503(response) -> None:
     body = response.content.decode()
     assert "We will be back in a moment" in body
     assert "Traceback" not in body and "OperationalError" not in body and "127.0.0.1" not in body
+    # Its inline style is allowed by its hash, and by nothing wider.
+    assert style_sources(response["Content-Security-Policy"]) == [
+        "'self'",
+        inline_style_source(body),
+    ]
 
 
 @pytest.mark.urls("tests.test_outage")
@@ -96,6 +114,17 @@ def test_a_middleware_that_loses_the_database_answers_the_plain_503_page(setting
 def test_a_wrong_query_is_still_a_500_not_hidden_as_an_outage():
     response = Client(raise_request_exception=False).get("/broken/")
     assert response.status_code == 500
+
+
+def test_the_style_hash_is_that_of_the_style_in_the_template_file():
+    # Computed when the middleware loads, from the file itself: an edit of the CSS moves the hash.
+    assert PAGE_STYLE_HASH == inline_style_source(PAGE_TEMPLATE.read_text())
+
+
+@pytest.mark.urls("tests.test_outage")
+def test_other_pages_do_not_get_the_503_page_style_allowance():
+    response = Client().get("/fine/")
+    assert style_sources(response["Content-Security-Policy"]) == ["'self'"]
 
 
 # The real outage -----------------------------------------------------------------------------
@@ -360,6 +389,10 @@ def test_site_answers_503_while_postgresql_is_down_and_recovers_without_a_restar
         assert "We will be back in a moment" in body
         assert "Traceback" not in body and "OperationalError" not in body
         assert headers["Retry-After"] == str(RETRY_AFTER_SECONDS)
+        assert style_sources(headers["Content-Security-Policy"]) == [
+            "'self'",
+            inline_style_source(body),
+        ]
     # A page already in the page cache is still served: readers lose only what is not cached.
     assert _get(site + ARTICLE)[0] == 200
 
