@@ -107,10 +107,59 @@ check "stylesheet served gzipped to who asks" eval \
   'status_is 200 "$proxy$css" -H "Accept-Encoding: gzip" && header_has "^content-encoding: gzip"'
 check "admin's own static files" status_is 200 "$proxy/static/admin/css/base.css"
 
-# Media: one folder shared by both app servers, served by nginx.
-echo "smoke media $$" >"$dir/media/smoke.txt"
-check "media folder served by nginx" eval 'page_ok "$proxy/media/smoke.txt" "smoke media $$"'
-check "uploaded HTML is never served as a page" status_is 403 "$proxy/media/smoke.html"
+# Media: one folder shared by both app servers, served by nginx as images and nothing else.
+"$STACK_PYTHON" -c 'import sys; from PIL import Image; Image.new("RGB", (2, 2), "red").save(sys.argv[1])' \
+  "$dir/media/smoke.png"
+echo '<html><script>alert(1)</script></html>' >"$dir/media/smoke.html"
+echo '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' >"$dir/media/smoke.svg"
+cp "$dir/media/smoke.html" "$dir/media/smoke.png.html"
+echo "smoke media" >"$dir/media/smoke.txt"
+chmod a+r "$dir"/media/smoke.*
+check "an image under media is served as an image, nosniff, sandboxed" eval \
+  'status_is 200 "$proxy/media/smoke.png" && header_has "^content-type: image/png" \
+   && header_has "^x-content-type-options: nosniff" && header_has "^content-security-policy:.*sandbox"'
+media_hides_non_images() {
+  local name code
+  for name in smoke.html smoke.svg smoke.txt smoke.png.html; do
+    code=$(fetch "$proxy/media/$name")
+    [[ $code == 404 ]] || { echo "    /media/$name answered $code"; return 1; }
+  done
+}
+check "HTML, SVG, text and a .png.html under media do not exist (404)" media_hides_non_images
+
+# Sign-in throttling behind nginx (TRUSTED_PROXY_COUNT=1) sees the reader's address, not nginx's:
+# five wrong passwords from 127.0.0.2 pause that username from 127.0.0.2 only; from 127.0.0.3
+# the right password still signs in. Counted from one address, both would be paused.
+throttle_sees_client_address() {
+  timeout 60 "$STACK_PYTHON" - "$NGINX_PORT" "$DEMO_PASSWORD" <<'PY'
+import http.client, re, sys, urllib.parse
+
+port, password = int(sys.argv[1]), sys.argv[2]
+
+def sign_in(source: str, secret: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source, 0))
+    conn.request("GET", "/admin/login/")
+    page = conn.getresponse()
+    body = page.read().decode()
+    cookie = re.search(r"csrftoken=([^;]+)", page.getheader("Set-Cookie", "")).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+    form = {"csrfmiddlewaretoken": token, "username": "translator", "password": secret}
+    conn.request("POST", "/admin/login/", urllib.parse.urlencode(form), {
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"})
+    answer = conn.getresponse()
+    answer.read()
+    conn.close()
+    return answer.status
+
+wrong = [sign_in("127.0.0.2", "not-the-password") for _ in range(5)]
+paused = sign_in("127.0.0.2", password)
+elsewhere = sign_in("127.0.0.3", password)
+print(f"    wrong: {wrong}, right from 127.0.0.2: {paused}, right from 127.0.0.3: {elsewhere}")
+assert paused == 429, "five wrong passwords did not pause the username from that address"
+assert elsewhere == 302, "the username was paused from another address too: throttling sees nginx"
+PY
+}
+check "sign-in throttling counts the reader's address behind nginx" throttle_sees_client_address
 
 # An edit saved in the admin of app server A is seen at once on app server B, whose copy of the
 # page was cached (in Redis) just before: cache invalidation across servers.

@@ -10,8 +10,13 @@ import os
 import re
 import runpy
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -157,3 +162,75 @@ def test_systemd_units_run_what_the_repository_has():
     assert (REPO / "articles" / "management" / "commands" / "publish_scheduled.py").exists()
     timer = (units / "newsroom-publish-scheduled.timer").read_text()
     assert "OnCalendar=*-*-* *:*:00" in timer and "Persistent=true" in timer
+
+
+def media_block(text: str) -> str:
+    """The `location /media/ { ... }` block, indentation aside."""
+    found = re.search(r"^( *)location /media/ \{\n.*?^\1\}", text, re.MULTILINE | re.DOTALL)
+    assert found, "no location /media/ block"
+    return "\n".join(line.strip() for line in found.group(0).splitlines())
+
+
+def test_the_nginx_media_block_is_the_one_the_security_checklist_prescribes():
+    site = (DEPLOY / "nginx" / "newsroom.conf").read_text()
+    checklist = (REPO / "SECURITY.md").read_text()
+    assert media_block(site) == media_block(checklist)
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed (Debian: nginx)")
+def test_nginx_serves_media_as_images_only():
+    from PIL import Image
+
+    port = _free_port()
+    root = Path(tempfile.mkdtemp(prefix="newsroom-nginx-"))
+    root.chmod(0o755)  # nginx's workers read the media folder as nobody
+    script = (
+        f". {DEPLOY / 'stack.sh'}; APP_A_PORT=9 APP_B_PORT=9 NGINX_PORT={port} "
+        f"stack_nginx_config {root}"
+    )
+    subprocess.run(["bash", "-c", script], check=True, capture_output=True, timeout=60)
+    media = root / "media"
+    media.mkdir()
+    Image.new("RGB", (2, 2), "red").save(media / "photo.png")
+    for name in ("page.html", "drawing.svg", "photo.png.html", "notes.txt"):
+        (media / name).write_text("<html><script>alert(1)</script></html>")
+    for path in media.iterdir():
+        path.chmod(0o644)
+    nginx = subprocess.Popen(
+        ["nginx", "-c", str(root / "nginx.conf"), "-p", str(root), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}/media/"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                image = urllib.request.urlopen(base + "photo.png", timeout=5)
+                break
+            except OSError:
+                assert nginx.poll() is None and time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.2)
+        assert image.status == 200 and image.headers["Content-Type"] == "image/png"
+        assert image.headers["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in image.headers["Content-Security-Policy"]
+        for name in ("page.html", "drawing.svg", "photo.png.html", "notes.txt"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(base + name, timeout=5)
+            assert refused.value.code == 404, name
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=20)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_app_servers_trust_one_proxy_hop_for_the_sign_in_address():
+    # Behind one nginx: django-axes reads the reader's address from X-Forwarded-For
+    # (newsroom/security.py client_ip), not nginx's, so a lockout is per reader, not global.
+    assert re.search(r"^TRUSTED_PROXY_COUNT=1$", (DEPLOY / "stack.sh").read_text(), re.MULTILINE)
+    assert "TRUSTED_PROXY_COUNT=1" in (DEPLOY / "systemd" / "newsroom.service").read_text()
