@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.html import escape
 from taggit.models import Tag
 
 from .models import Article
@@ -34,10 +35,17 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
         field = form.fields.get(self.position_field)
         if field is not None:
             field.required = False
-            field.widget.attrs.setdefault("style", "width: 4em")
+            # Sized by admin-extra/desk.css (see media below): the policy refuses style="".
+            classes = field.widget.attrs.get("class", "").split()
+            if "position-input" not in classes:
+                field.widget.attrs["class"] = " ".join([*classes, "position-input"])
             if form.instance.pk is None:
                 # A blank number on a new row means "at the end", decided in clean().
                 field.initial = None
+
+    @property
+    def media(self):
+        return super().media + forms.Media(css={"all": ["admin-extra/desk.css"]})
 
     def _kept_forms(self) -> list[forms.BaseForm]:
         deleted = self.deleted_forms if self.can_delete else []
@@ -139,6 +147,10 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "loaded_version" in self.fields and self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        if "slug" in self.fields:
+            # The admin prints help texts as HTML, and this one names a "<slug>" placeholder,
+            # which the browser took for a tag and hid ("/articles//").
+            self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
 
     def clean(self):
         cleaned = super().clean()

@@ -203,11 +203,6 @@ KNOWN_STYLE_ATTRIBUTE_HASH = "bTGnRqYHLNdMHAHfFdRx1iutdlKWkLmpxaHJIdywnL8="
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="style attributes in code owned by the admin desk (articles/forms.py position "
-    "fields, ImageAdmin thumbnails) are blocked by style-src 'self'; move them to desk.css",
-)
 def test_admin_pages_have_no_inline_style_attributes(editor_client):
     from tests.factories import ImageFactory
 
