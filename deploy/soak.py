@@ -14,8 +14,9 @@ a little later app server B reloads all its workers (HUP); at half time PostgreS
 Afterwards it checks that no request failed with a 5xx outside the outage window (and none with
 a 500 at all), that every acknowledged edit is in the story's history and the newest is what the
 story says now, and that every story's audit trail chains from/to without a gap and ends in its
-status. Figures are printed, and appended as a "Soak" section to bench/REPORT.md when that file
-exists (deploy/SOAK.md otherwise). Exit status 0 when every check passed.
+status. Figures are printed; with --report FILE they are also written there as a "Soak" section
+(replacing an earlier one). Nothing is written anywhere else: bench/ belongs to the benchmarks.
+Exit status 0 when every check passed.
 """
 
 import argparse
@@ -393,6 +394,9 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=8)
     parser.add_argument("--editors", type=int, default=3)
     parser.add_argument("--movers", type=int, default=2)
+    parser.add_argument(
+        "--report", type=Path, help="also write the figures as a Markdown 'Soak' section here"
+    )
     options = parser.parse_args()
     if os.geteuid() != 0:
         print("soak: needs root (nginx, and the private PostgreSQL run as the postgres user)")
@@ -525,13 +529,12 @@ def report(options, results: Results, outage: tuple[float, float], plan_shared) 
         print(f"  outside the window: {sample.status} {sample.what} ({sample.who})")
     for name, passed in checks.items():
         print(f"  {'ok  ' if passed else 'FAIL'}  {name}")
-    write_report(figures, checks, results)
+    if options.report:
+        write_report(options.report, figures, checks, results)
     return 0 if all(checks.values()) else 1
 
 
-def write_report(figures: dict, checks: dict, results: Results) -> None:
-    report = REPO / "bench" / "REPORT.md"
-    target = report if report.exists() else HERE / "SOAK.md"
+def write_report(target: Path, figures: dict, checks: dict, results: Results) -> None:
     refusals = Counter(
         re.sub(r"soak-editor-\d+", "another editor", message).split(" at ")[0][:90]
         for _, message in results.edits_refused
@@ -567,7 +570,7 @@ def write_report(figures: dict, checks: dict, results: Results) -> None:
     else:
         text = "# Soak test\n\n" + section
     target.write_text(text)
-    print(f"figures written to {target.relative_to(REPO)}")
+    print(f"figures written to {target}")
 
 
 if __name__ == "__main__":
