@@ -47,6 +47,8 @@ class ArticlesConfig(AppConfig):
         )
 
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
-        # Connect the public page cache's invalidation in every process, management commands
-        # included, not only in those that load the URLs.
-        from . import caching  # noqa: F401
+        # In every process, management commands included: the public page cache's invalidation
+        # (connected when caching is imported) and the stored search vector's refresh.
+        from . import caching, search  # noqa: F401
+
+        search.connect_signals()

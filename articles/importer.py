@@ -25,6 +25,7 @@ from interviews.parsing import (
 )
 
 from .models import Article, Byline, Contributor, Section, language_choices
+from .search import refresh_search_vectors
 from .slugs import slug_for
 
 ORIGINAL_MARKER = re.compile(r"^\s*-{3,}\s*original\s*-{3,}\s*$", re.IGNORECASE)
@@ -507,6 +508,8 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
                 start=1,
             )
         )
+        # Exchanges went in by bulk_create, which tells nobody: refresh what search finds.
+        refresh_search_vectors([article.pk])
     action = "created" if created else "updated"
     return ImportResult(article, action, f"“{article.headline}” {action} as a draft")
 

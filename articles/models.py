@@ -6,6 +6,7 @@ from typing import Self
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.db.models.signals import class_prepared
@@ -247,6 +248,9 @@ class Article(models.Model):
     # Set when the original text changed after its translation was reviewed (articles.translation
     # keeps it current). A scheduled story so marked does not go live until reviewed again.
     translation_is_stale = models.BooleanField(default=False, editable=False)
+    # What full-text search matches on PostgreSQL (articles.search keeps it current; GIN-indexed
+    # by migration 0006 there). Unused on SQLite, which searches the text itself.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -288,6 +292,17 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+            # Live stories newest first, in the order every listing, feed and sitemap reads them.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=Q(status__in=["published", "scheduled"]),
+                name="article_live_latest_idx",
+            ),
+            models.Index(
+                fields=["section", "-published_at", "-id"],
+                condition=Q(status__in=["published", "scheduled"]),
+                name="article_live_section_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -437,7 +452,7 @@ class ReviewedSegment(models.Model):
 
 # Revisions: every save of a story, its credits and its exchanges keeps a historical row
 # (django-simple-history); articles/revisions.py puts them together into story revisions.
-simple_history_register(Article, excluded_fields=["updated_at"])
+simple_history_register(Article, excluded_fields=["updated_at", "search_vector"])
 simple_history_register(Byline)
 
 

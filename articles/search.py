@@ -1,8 +1,9 @@
 """Full-text search over published stories: PostgreSQL ranking and snippets, SQLite fallback.
 
 On PostgreSQL the search vector (document_vector(): headline A, dek and contributor names B, body
-and exchanges C, English configuration, so "negotiations" finds "negotiate") is computed in the
-query until Article has a stored, GIN-indexed `search_vector` field; then that field is used.
+and exchanges C, English configuration, so "negotiations" finds "negotiate") is stored in
+Article.search_vector, GIN-indexed, and refreshed after every change to a story, its bylines, its
+exchanges or a contributor's name (connect_signals(), called when the app loads).
 """
 
 import re
@@ -20,7 +21,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Byline
+from .models import Article, Byline, Contributor
 
 SEARCH_CONFIG = "english"
 # Markers PostgreSQL puts around matched words; they cannot occur in text a person typed, so the
@@ -99,6 +100,42 @@ def document_vector() -> SearchVector:
             Coalesce(names, Value(""), output_field=TextField()), weight="B", config=SEARCH_CONFIG
         )
     )
+
+
+def refresh_search_vectors(article_ids) -> int:
+    """Recompute the stored search vector of these stories, in one UPDATE; PostgreSQL only."""
+    if not is_postgresql() or not has_stored_vector():
+        return 0
+    return Article.objects.filter(pk__in=list(article_ids)).update(search_vector=document_vector())
+
+
+def _on_change(sender, instance, **kwargs) -> None:
+    """What a story is found by changed: its own text, a byline, an exchange, a contributor.
+
+    Refreshed at once, in the same transaction as the change, so a search never sees a story
+    without its vector. A story saved with its inlines is refreshed once per row; each refresh is
+    one indexed UPDATE of one story. Bulk inserts send no signals: their callers refresh.
+    """
+    from interviews.models import Exchange
+
+    if isinstance(instance, Article):
+        refresh_search_vectors([instance.pk])
+    elif isinstance(instance, Byline | Exchange):
+        refresh_search_vectors([instance.article_id])
+    elif isinstance(instance, Contributor):
+        refresh_search_vectors(instance.bylines.values_list("article_id", flat=True))
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from interviews.models import Exchange
+
+    for model in (Article, Byline, Exchange, Contributor):
+        post_save.connect(_on_change, sender=model, dispatch_uid=f"search-save-{model.__name__}")
+        post_delete.connect(
+            _on_change, sender=model, dispatch_uid=f"search-delete-{model.__name__}"
+        )
 
 
 def has_stored_vector() -> bool:

@@ -118,3 +118,36 @@ def test_postgresql_websearch_syntax_is_supported():
     ArticleFactory(published=True, headline="Truce in Yarmouk")
     assert headlines('truce -yarmouk') == ["Truce in Qadam"]
     assert headlines('"truce in yarmouk"') == ["Truce in Yarmouk"]
+
+
+@postgresql_only
+def test_the_stored_vector_follows_every_change_to_what_a_story_is_found_by():
+    article = ArticleFactory(published=True, headline="Plain headline")
+    exchange = ExchangeFactory(article=article, question="Who came?", answer="Nobody came.")
+    assert Article.objects.get(pk=article.pk).search_vector is not None
+    assert headlines("ceasefire") == []
+    exchange.answer = "The ceasefire holds."
+    exchange.save()
+    assert headlines("ceasefire") == ["Plain headline"]
+    contributor = ContributorFactory(name="Hala Nasser")
+    BylineFactory(article=article, contributor=contributor)
+    assert headlines("Nasser") == ["Plain headline"]
+    contributor.name = "Hala Haddad"
+    contributor.save()
+    assert headlines("Haddad") == ["Plain headline"]
+    assert headlines("Nasser") == []
+    exchange.delete()
+    assert headlines("ceasefire") == []
+
+
+@postgresql_only
+def test_search_matches_the_stored_gin_indexed_vector_not_one_computed_per_story():
+    sql, _ = search_articles("truce").query.sql_with_params()
+    assert '"articles_article"."search_vector" @@' in sql
+    assert "to_tsvector" not in sql  # nothing computed per row: the GIN index can answer
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'article_search_vector_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "USING gin (search_vector)" in definition
