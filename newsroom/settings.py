@@ -215,6 +215,8 @@ AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
 # No table of every successful sign-in with its address: for reporters in the field that would
 # be a record of where they were. Failed attempts are still kept for the lockout.
 AXES_DISABLE_ACCESS_LOG = True
+# Lockouts are still logged; the start-up banner on every management command is not.
+AXES_VERBOSE = False
 
 # Two-factor (django-otp, newsroom/two_factor.py): required in the admin for editors and for
 # anyone who has set up a device; TWO_FACTOR_FOR_ALL_STAFF=1 requires it of every staff member.
