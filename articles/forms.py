@@ -142,15 +142,14 @@ class ArticleAdminForm(forms.ModelForm):
             "headline", "slug", "dek", "body", "kind", "section", "tags", "lead_image",
             "original_language", "source_headline", "source_dek", "source_body", "published_at",
         )
+        # The admin prints help texts as HTML, editable or read-only, and the slug's names a
+        # "<slug>" placeholder, which the browser took for a tag and hid ("/articles//").
+        help_texts = {"slug": escape(Article._meta.get_field("slug").help_text)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "loaded_version" in self.fields and self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
-        if "slug" in self.fields:
-            # The admin prints help texts as HTML, and this one names a "<slug>" placeholder,
-            # which the browser took for a tag and hid ("/articles//").
-            self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
 
     def clean(self):
         cleaned = super().clean()

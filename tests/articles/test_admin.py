@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Byline, Image
+from articles.roles import TRANSLATOR
 from interviews.models import Exchange, Interview
 from tests.conftest import password_only_login
 from tests.factories import (
@@ -589,8 +590,14 @@ def test_the_translation_review_page_warns_of_stale_segments_once(editor_client)
     assert "Open the translation review" in change
 
 
-def test_the_slug_help_names_its_placeholder_instead_of_hiding_it(editor_client):
+def test_the_slug_help_names_its_placeholder_instead_of_hiding_it(editor_client, client):
     html = editor_client.get(ADD).content.decode()
+    assert "/articles/&lt;slug&gt;/" in html
+    # Read-only for a translator: the same help under the plain slug.
+    client.force_login(UserFactory(username="samir", role=TRANSLATOR))
+    article = stale_translation_in_review()
+    html = client.get(change_url(article)).content.decode()
+    assert 'name="slug"' not in html
     assert "/articles/&lt;slug&gt;/" in html
 
 
