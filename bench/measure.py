@@ -271,8 +271,7 @@ def measure(repeats: int, budget: float, with_explain: bool) -> dict:
             continue
         who = staff if needs_staff else client
         try:
-            # The first request warms the connection, the template loader and the OS cache; its
-            # queries are the ones counted (the count is the same on every request).
+            # The first request warms the connection, the template loader and the OS cache.
             with CaptureQueriesContext(connection) as captured:
                 before = time.perf_counter()
                 first = who.get(url)
@@ -297,6 +296,11 @@ def measure(repeats: int, budget: float, with_explain: bool) -> dict:
             results.append(row)
             continue
         row["state"] = "ok"
+        if first_ms <= budget * 1000 / 2:
+            # Count on a second request: the first of a session also writes its session and
+            # the two-factor device's last use, which a reader's repeat visit does not.
+            with CaptureQueriesContext(connection) as captured:
+                who.get(url)
         queries = [{"sql": q["sql"], "ms": float(q["time"]) * 1000} for q in captured]
         row["queries"] = len(queries)
         slowest = sorted(queries, key=lambda q: q["ms"], reverse=True)[:3]

@@ -267,7 +267,8 @@ def write_report(results: dict, path: Path, plot_path: Path) -> None:
         load = results["sizes"][str(size)].get("load")
         if not load:
             continue
-        lines += [f"### {size:,} stories", ""]
+        when = results["sizes"][str(size)].get("load_measured_at")
+        lines += [f"### {size:,} stories" + (f" (run of {when})" if when else ""), ""]
         lines += load_table(load)
         lines.append("")
     largest = str(sizes[-1]) if sizes else None

@@ -249,6 +249,11 @@ def main() -> None:
                     log_dir=Path(logs),
                 )
         entry["load_average"] = f"{busy_before:.1f} before, {os.getloadavg()[0]:.1f} after"
+        if options.no_load and previous.get("load"):
+            entry["load"] = previous["load"]  # from the run of previous["load_measured_at"]
+            entry["load_measured_at"] = previous.get("load_measured_at", previous["measured_at"])
+        elif "load" in entry:
+            entry["load_measured_at"] = entry["measured_at"]
         results["sizes"][str(size)] = entry
         RESULTS.write_text(json.dumps(results, indent=1, default=str))
         report.write_report(results, BENCH / "REPORT.md", BENCH / "scaling.png")
