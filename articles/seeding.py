@@ -22,6 +22,7 @@ from taggit.models import Tag, TaggedItem
 from interviews.models import Exchange, Interview
 
 from .models import Article, Byline, Contributor, Section
+from .search import refresh_search_vectors
 
 ARCHIVE_YEARS = 10
 BATCH_SIZE = 1000
@@ -413,6 +414,9 @@ def seed_archive(
             TaggedItem.objects.bulk_create(tagged)
             Interview.objects.bulk_create(interviews)
             Exchange.objects.bulk_create(all_exchanges)
+            # Bulk inserts send no signals, so the stored search vectors are filled here, in one
+            # UPDATE per batch, once the bylines and exchanges they are made of exist.
+            refresh_search_vectors([article.pk for article in articles])
         totals["bylines"] += len(bylines)
         totals["tagged_items"] += len(tagged)
         totals["interviews"] += len(interviews)
