@@ -107,9 +107,7 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
             return
         rows = self.model._default_manager.filter(**{self.fk.name: self.instance})
         in_db = rows.aggregate(top=Max(self.position_field))["top"] or 0
-        in_form = max(
-            (self._position_of(form) or 0 for form in self._kept_forms()), default=0
-        )
+        in_form = max((self._position_of(form) or 0 for form in self._kept_forms()), default=0)
         parking = max(in_db, in_form) + 1
         for offset, pk in enumerate(moving):
             # A plain UPDATE: the parking spot is not a revision anyone needs to see.
@@ -139,8 +137,19 @@ class ArticleAdminForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = (
-            "headline", "slug", "dek", "body", "kind", "section", "tags", "lead_image",
-            "original_language", "source_headline", "source_dek", "source_body", "published_at",
+            "headline",
+            "slug",
+            "dek",
+            "body",
+            "kind",
+            "section",
+            "tags",
+            "lead_image",
+            "original_language",
+            "source_headline",
+            "source_dek",
+            "source_body",
+            "published_at",
         )
         # The admin prints help texts as HTML, editable or read-only, and the slug's names a
         # "<slug>" placeholder, which the browser took for a tag and hid ("/articles//").
@@ -192,16 +201,25 @@ class ArticleAdminForm(forms.ModelForm):
 
 
 def edit_conflict_message(article: Article) -> str:
-    """Who saved `article` last and when: said to someone whose save came second."""
+    """Who changed `article` last and when (a save or a workflow move), said to someone whose
+    save came second."""
     latest = article.history.select_related("history_user").first()
-    if latest is None:
+    moved = article.status_changes.select_related("changed_by").order_by("-changed_at").first()
+    verb = "saved"
+    if latest is None and moved is None:
         who, when = "Someone", "just now"
     else:
-        user = latest.history_user
+        if moved is not None and (latest is None or moved.changed_at > latest.history_date):
+            user, at = moved.changed_by, moved.changed_at
+            verb = {"publish": "published", "schedule": "scheduled", "withdraw": "withdrew"}.get(
+                moved.transition, f"moved ({moved.get_to_status_display().lower()})"
+            )
+        else:
+            user, at = latest.history_user, latest.history_date
         who = (user.get_full_name() or user.get_username()) if user else "Someone"
-        when = f"at {timezone.localtime(latest.history_date):%H:%M on %d %B %Y}"
+        when = f"at {timezone.localtime(at):%H:%M on %d %B %Y}"
     return (
-        f"{who} saved this story {when}, after you opened it. Your changes have not been saved; "
+        f"{who} {verb} this story {when}, after you opened it. Your changes have not been saved; "
         "they are still in the form below. Copy what you need, reload the story to see the "
         "saved version, and make your changes again."
     )

@@ -240,8 +240,7 @@ class Article(models.Model):
         null=True,
         blank=True,
         help_text=(
-            "Set on publication if empty. "
-            "A future time on a scheduled story is when it goes live."
+            "Set on publication if empty. A future time on a scheduled story is when it goes live."
         ),
     )
     withdrawn_reason = models.TextField("public reason for withdrawal", blank=True, editable=False)
@@ -308,10 +307,23 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.headline
 
+    # Written only by their owners, each with its own UPDATE: the workflow (status, reason),
+    # translation review (staleness), search (the vector). A save of the story's content never
+    # writes them, so a form opened before a colleague published cannot put the old state back.
+    FIELDS_KEPT_OUT_OF_SAVE = frozenset(
+        {"status", "withdrawn_reason", "translation_is_stale", "search_vector"}
+    )
+
     def save(self, *args, **kwargs):
         self.body = sanitize_html(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.headline, max_length=80, exclude_pk=self.pk)
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.FIELDS_KEPT_OUT_OF_SAVE
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -407,7 +419,10 @@ class Correction(models.Model):
     text = models.TextField(help_text="Shown to readers under the story, with today's date.")
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         editable=False,
     )
 
@@ -429,9 +444,7 @@ class ReviewedSegment(models.Model):
     See articles/translation.py.
     """
 
-    article = models.ForeignKey(
-        Article, on_delete=models.CASCADE, related_name="reviewed_segments"
-    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reviewed_segments")
     key = models.CharField(max_length=60)
     source_fingerprint = models.CharField(max_length=64)
     source_text = models.TextField(blank=True)

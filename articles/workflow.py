@@ -224,7 +224,12 @@ def _apply(
     elif spec.name == "back_to_draft":
         fields["withdrawn_reason"] = ""
 
-    moved = Article.objects.filter(pk=current.pk, status=current.status).update(**fields)
+    # A move is a change of the story: a form opened before it must not be saved over it, so the
+    # optimistic-locking version goes up too (the conflict message names who moved it).
+    fields["version"] = current.version + 1
+    moved = Article.objects.filter(
+        pk=current.pk, status=current.status, version=current.version
+    ).update(**fields)
     if moved != 1:
         raise TransitionNotAllowed("Someone else moved this story just now; reload and retry.")
     change = StatusChange.objects.create(
@@ -275,8 +280,12 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
                 continue
             try:
                 _apply(
-                    current, spec, by=None, comment="Published at its scheduled time.",
-                    publish_at=None, now=now,
+                    current,
+                    spec,
+                    by=None,
+                    comment="Published at its scheduled time.",
+                    publish_at=None,
+                    now=now,
                 )
             except TransitionNotAllowed:
                 continue

@@ -9,6 +9,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, StatusChange
@@ -88,3 +89,57 @@ def test_many_stories_moved_by_many_editors_keep_one_audit_row_per_move(editor):
     for article in articles:
         assert fresh(article).status == Article.Status.PUBLISHED
         assert StatusChange.objects.filter(article=article).count() == 1
+
+
+def test_two_schedulers_publishing_due_stories_at_once_publish_each_once():
+    from django.utils import timezone
+
+    past = timezone.now() - timezone.timedelta(minutes=5)
+    due = [ArticleFactory(status=Article.Status.SCHEDULED, published_at=past) for _ in range(5)]
+    outcomes = race(workflow.publish_due, workflow.publish_due, workflow.publish_due)
+    assert outcomes == ["moved"] * 3
+    for article in due:
+        assert fresh(article).status == Article.Status.PUBLISHED
+        assert StatusChange.objects.filter(article=article).count() == 1
+
+
+@pytest.mark.parametrize("attempt", range(4))
+def test_an_edit_racing_a_transition_keeps_both_the_edit_and_the_move(editor, attempt):
+    """An editor's form was loaded before a colleague published: saving it must not undo that."""
+    other = UserFactory(username="second-editor", role=EDITOR)
+    # A publication time already set, as editors do for embargoed stories: the stale save then
+    # carries the same time, and only the state is at stake.
+    article = ArticleFactory(
+        status=Article.Status.APPROVED, headline="Before", published_at=timezone.now()
+    )
+    loaded = threading.Barrier(2)
+
+    def edit():
+        opened = fresh(article)  # the story as the editor's form loaded it: still approved
+        loaded.wait(timeout=10)
+        opened.headline = "After"
+        opened.save()
+
+    def publish():
+        loaded.wait(timeout=10)
+        workflow.transition(fresh(article), "publish", by=other)
+
+    assert race(edit, publish) == ["moved", "moved"]
+    final = fresh(article)
+    assert final.headline == "After"
+    assert final.status == Article.Status.PUBLISHED
+    assert [c.to_status for c in StatusChange.objects.filter(article=article)] == ["published"]
+
+
+def test_a_form_opened_before_a_move_is_refused_naming_who_moved_it(editor, editor_client):
+    from tests.articles.test_admin import change_url, story_form
+
+    other = UserFactory(username="hala", first_name="Hala", last_name="Nasser", role=EDITOR)
+    article = ArticleFactory(status=Article.Status.APPROVED)
+    opened = fresh(article)  # the editor's form, loaded now
+    workflow.transition(fresh(article), "publish", by=other)
+    response = editor_client.post(change_url(article), story_form(opened, dek="Too late."))
+    assert response.status_code == 200
+    assert "Hala Nasser published this story at" in response.content.decode()
+    final = fresh(article)
+    assert (final.status, final.dek) == (Article.Status.PUBLISHED, opened.dek)
