@@ -31,8 +31,18 @@ from .models import Article, Byline, Contributor, Correction, Image, Section, St
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = [
-    "headline", "slug", "dek", "body", "kind", "section", "tags", "lead_image",
-    "original_language", "source_headline", "source_dek", "source_body",
+    "headline",
+    "slug",
+    "dek",
+    "body",
+    "kind",
+    "section",
+    "tags",
+    "lead_image",
+    "original_language",
+    "source_headline",
+    "source_dek",
+    "source_body",
     "published_at",
 ]
 # Shown on the form, changed only by the workflow or by saving.
@@ -137,7 +147,13 @@ class TagFilter(admin.SimpleListFilter):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
-        "headline", "kind", "section", "status", "credits", "tag_list", "published_at",
+        "headline",
+        "kind",
+        "section",
+        "status",
+        "credits",
+        "tag_list",
+        "published_at",
         "updated_at",
     )
     list_filter = ("kind", "section", "status", TagFilter, ContributorFilter)
@@ -172,8 +188,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj is not None and self.has_change_permission(request, obj):
             # The version the form was loaded with travels with it (optimistic locking).
             (name, options), *rest = fieldsets
-            fieldsets = [(name, {**options, "fields": (*options["fields"], "loaded_version")}),
-                         *rest]
+            fieldsets = [
+                (name, {**options, "fields": (*options["fields"], "loaded_version")}),
+                *rest,
+            ]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -289,16 +307,15 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         # The desk's own styles; served from our static files, never a CDN.
-        context["media"] = context["media"] + forms.Media(
-            css={"all": ["admin-extra/desk.css"]}
-        )
+        context["media"] = context["media"] + forms.Media(css={"all": ["admin-extra/desk.css"]})
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The changelist: bylines and tags come from get_queryset()'s prefetch, one query each.
     @admin.display(description="credits")
     def credits(self, obj):
         return format_html_join(
-            ", ", "{} ({})",
+            ", ",
+            "{} ({})",
             ((b.contributor.name, b.get_role_display().lower()) for b in obj.bylines.all()),
         )
 
@@ -317,24 +334,26 @@ class ArticleAdmin(admin.ModelAdmin):
                 name="articles_article_transition",
             ),
             path(
-                "<int:pk>/revisions/", view(self.revisions_view),
+                "<int:pk>/revisions/",
+                view(self.revisions_view),
                 name="articles_article_revisions",
             ),
             path(
-                "<int:pk>/revisions/compare/", view(self.compare_view),
+                "<int:pk>/revisions/compare/",
+                view(self.compare_view),
                 name="articles_article_compare",
             ),
             path(
-                "<int:pk>/revisions/<int:history_id>/restore/", view(self.restore_view),
+                "<int:pk>/revisions/<int:history_id>/restore/",
+                view(self.restore_view),
                 name="articles_article_restore",
             ),
             path(
-                "<int:pk>/translation/", view(self.translation_review_view),
+                "<int:pk>/translation/",
+                view(self.translation_review_view),
                 name="articles_article_translation",
             ),
-            path(
-                "<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"
-            ),
+            path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
         ]
         return urls + super().get_urls()
 
@@ -375,7 +394,10 @@ class ArticleAdmin(admin.ModelAdmin):
                 return redirect(back)
         try:
             change = workflow.transition(
-                obj, name, by=request.user, comment=request.POST.get("comment", ""),
+                obj,
+                name,
+                by=request.user,
+                comment=request.POST.get("comment", ""),
                 publish_at=publish_at,
             )
         except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
@@ -403,16 +425,17 @@ class ArticleAdmin(admin.ModelAdmin):
                 self.message_user(request, f"“{article}”: {refusal}", messages.WARNING)
         if moved:
             label = workflow.TRANSITIONS[name].label.lower()
-            self.message_user(request, f"{label.capitalize()}: {moved} stor"
-                              f"{'y' if moved == 1 else 'ies'} moved.", messages.SUCCESS)
+            self.message_user(
+                request,
+                f"{label.capitalize()}: {moved} stor{'y' if moved == 1 else 'ies'} moved.",
+                messages.SUCCESS,
+            )
 
     @admin.action(description="Approve selected stories", permissions=["desk"])
     def approve_selected(self, request, queryset):
         self._move_selected(request, queryset, "approve")
 
-    @admin.action(
-        description="Send selected stories to translation review", permissions=["desk"]
-    )
+    @admin.action(description="Send selected stories to translation review", permissions=["desk"])
     def send_selected_to_translation_review(self, request, queryset):
         self._move_selected(request, queryset, "send_to_translation_review")
 
@@ -428,7 +451,8 @@ class ArticleAdmin(admin.ModelAdmin):
         self._story_or_404(request, pk)
         article = Article.objects.for_page().prefetch_related("corrections").get(pk=pk)
         template = (
-            "interviews/interview_detail.html" if article.is_interview
+            "interviews/interview_detail.html"
+            if article.is_interview
             else "articles/article_detail.html"
         )
         response = TemplateResponse(request, template, {"article": article, "is_preview": True})
@@ -447,7 +471,10 @@ class ArticleAdmin(admin.ModelAdmin):
             for newer, older in zip(every, every[1:], strict=False)
         }
         return self._page(
-            request, obj, f"Revisions of “{obj}”", "admin/articles/article/revisions.html",
+            request,
+            obj,
+            f"Revisions of “{obj}”",
+            "admin/articles/article/revisions.html",
             revisions=[(revision, changed.get(revision.history_id)) for revision in every],
             can_restore=permissions.can_restore_revision(request.user, obj),
         )
@@ -458,14 +485,19 @@ class ArticleAdmin(admin.ModelAdmin):
         try:
             a, b = every[int(request.GET["a"])], every[int(request.GET["b"])]
         except (KeyError, ValueError):
-            self.message_user(request, "Choose two revisions of this story to compare.",
-                              messages.ERROR)
+            self.message_user(
+                request, "Choose two revisions of this story to compare.", messages.ERROR
+            )
             return redirect("admin:articles_article_revisions", pk=pk)
         older, newer = sorted((a, b), key=lambda r: r.number)
         return self._page(
-            request, obj, f"Revision {older.number} against {newer.number} of “{obj}”",
+            request,
+            obj,
+            f"Revision {older.number} against {newer.number} of “{obj}”",
             "admin/articles/article/revision_compare.html",
-            older=older, newer=newer, differences=revisions.compare(older, newer),
+            older=older,
+            newer=newer,
+            differences=revisions.compare(older, newer),
             can_restore=permissions.can_restore_revision(request.user, obj),
         )
 
@@ -514,13 +546,16 @@ class ArticleAdmin(admin.ModelAdmin):
             return redirect("admin:articles_article_translation", pk=pk)
         rows = translation.review(obj)
         return self._page(
-            request, obj, f"Translation review of “{obj}”",
+            request,
+            obj,
+            f"Translation review of “{obj}”",
             "admin/articles/article/translation_review.html",
             rows=rows,
             stale_count=sum(row.is_stale for row in rows),
             may_confirm=may_confirm,
             transitions=[
-                t for t in workflow.available_transitions(obj, by=request.user)
+                t
+                for t in workflow.available_transitions(obj, by=request.user)
                 if t.name in ("pass_translation", "return_translation")
             ],
             source_dir="rtl" if obj.original_is_right_to_left else "ltr",
@@ -542,9 +577,7 @@ class ArticleAdmin(admin.ModelAdmin):
             else:
                 level = messages.WARNING if result.action == "skipped" else messages.SUCCESS
                 self.message_user(request, result.message, level)
-                return redirect(
-                    reverse("admin:articles_article_change", args=[result.article.pk])
-                )
+                return redirect(reverse("admin:articles_article_change", args=[result.article.pk]))
         context = {
             **self.admin_site.each_context(request),
             "title": "Paste copy",
@@ -614,7 +647,9 @@ class ImageAdmin(admin.ModelAdmin):
         # format_html escapes the URL and the alt text, which are both typed by people.
         return format_html(
             '<img src="{}" alt="{}" width="{}" class="admin-thumbnail" loading="lazy">',
-            obj.file.url, obj.alt_text, width,
+            obj.file.url,
+            obj.alt_text,
+            width,
         )
 
 

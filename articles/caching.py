@@ -48,12 +48,9 @@ def _new_version() -> SiteVersion:
     from .models import Article
 
     now = datetime.now(tz=UTC)
-    upcoming = (
-        Article.objects.filter(
-            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__gt=now
-        )
-        .aggregate(next_live=Min("published_at"))["next_live"]
-    )
+    upcoming = Article.objects.filter(
+        status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__gt=now
+    ).aggregate(next_live=Min("published_at"))["next_live"]
     return SiteVersion(
         key=uuid.uuid4().hex[:16],
         # Whole seconds: Last-Modified has no finer resolution, and If-Modified-Since compares.

@@ -24,8 +24,13 @@ User = AbstractBaseUser | AnonymousUser
 # The English text and its original-language source: what a translator works on.
 ARTICLE_TRANSLATION_FIELDS: frozenset[str] = frozenset(
     {
-        "original_language", "source_headline", "source_dek", "source_body",
-        "headline", "dek", "body",
+        "original_language",
+        "source_headline",
+        "source_dek",
+        "source_body",
+        "headline",
+        "dek",
+        "body",
     }
 )
 EXCHANGE_TRANSLATION_FIELDS: frozenset[str] = frozenset(
@@ -41,18 +46,12 @@ def is_editor(user: User) -> bool:
 
 def is_translator(user: User) -> bool:
     return bool(
-        user.is_active
-        and user.has_perm("articles.review_translation")
-        and not is_editor(user)
+        user.is_active and user.has_perm("articles.review_translation") and not is_editor(user)
     )
 
 
 def is_reporter(user: User) -> bool:
-    return bool(
-        user.is_active
-        and user.has_perm("articles.submit_article")
-        and not is_editor(user)
-    )
+    return bool(user.is_active and user.has_perm("articles.submit_article") and not is_editor(user))
 
 
 def own_stories_filter(user: User) -> Q:
@@ -100,9 +99,7 @@ def can_change_article(user: User, article: Article | None = None) -> bool:
     if article.status == Status.DRAFT and user.has_perm("articles.submit_article"):
         if is_own(article, user):
             return True
-    if article.status == Status.TRANSLATION_REVIEW and user.has_perm(
-        "articles.review_translation"
-    ):
+    if article.status == Status.TRANSLATION_REVIEW and user.has_perm("articles.review_translation"):
         return True
     return False
 
@@ -127,9 +124,7 @@ def editable_article_fields(user: User, article: Article | None) -> frozenset[st
     return None
 
 
-def readonly_article_fields(
-    user: User, article: Article | None, all_fields: list[str]
-) -> set[str]:
+def readonly_article_fields(user: User, article: Article | None, all_fields: list[str]) -> set[str]:
     """The form fields that `user` sees but may not change on `article`."""
     if article is not None and article.pk is not None and not can_change_article(user, article):
         return set(all_fields)
@@ -184,5 +179,8 @@ def can_review_translation(user: User, article: Article) -> bool:
     if not user.has_perm("articles.review_translation"):
         return False
     return article.status in (
-        Status.TRANSLATION_REVIEW, Status.APPROVED, Status.SCHEDULED, Status.PUBLISHED,
+        Status.TRANSLATION_REVIEW,
+        Status.APPROVED,
+        Status.SCHEDULED,
+        Status.PUBLISHED,
     )

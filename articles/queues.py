@@ -28,12 +28,24 @@ class Queue:
 # Which states wait for whom. A reporter's drafts are their own (visible_articles decides).
 QUEUES: list[tuple[str, str, str, str]] = [
     # (title, explanation, state, who works it: "reporter", "translator" or "editor")
-    ("Drafts to finish", "Your stories still in draft, including any returned to you.",
-     Status.DRAFT, "reporter"),
-    ("Stories to edit", "Submitted by reporters or returned by translators.",
-     Status.EDITING, "editor"),
-    ("Translations to review", "Compare the translation with the original, then pass or return it.",
-     Status.TRANSLATION_REVIEW, "translator"),
+    (
+        "Drafts to finish",
+        "Your stories still in draft, including any returned to you.",
+        Status.DRAFT,
+        "reporter",
+    ),
+    (
+        "Stories to edit",
+        "Submitted by reporters or returned by translators.",
+        Status.EDITING,
+        "editor",
+    ),
+    (
+        "Translations to review",
+        "Compare the translation with the original, then pass or return it.",
+        Status.TRANSLATION_REVIEW,
+        "translator",
+    ),
     ("Approved, to schedule or publish", "Ready to go live.", Status.APPROVED, "editor"),
     ("Scheduled", "Going live at their publication time.", Status.SCHEDULED, "editor"),
 ]

@@ -23,14 +23,30 @@ from .translation import html_paragraphs, refresh_staleness, word_diff
 # What a revision brings back: the words and the shape of the story, never its workflow state,
 # which only articles/workflow.py moves.
 RESTORED_FIELDS = (
-    "headline", "slug", "dek", "body", "kind", "section_id", "lead_image_id",
-    "original_language", "source_headline", "source_dek", "source_body",
+    "headline",
+    "slug",
+    "dek",
+    "body",
+    "kind",
+    "section_id",
+    "lead_image_id",
+    "original_language",
+    "source_headline",
+    "source_dek",
+    "source_body",
 )
 LABELS = {
-    "headline": "Headline", "slug": "Address", "dek": "Standfirst", "body": "Text",
-    "kind": "Kind", "section_id": "Section", "lead_image_id": "Lead image",
-    "original_language": "Original language", "source_headline": "Original headline",
-    "source_dek": "Original standfirst", "source_body": "Original text",
+    "headline": "Headline",
+    "slug": "Address",
+    "dek": "Standfirst",
+    "body": "Text",
+    "kind": "Kind",
+    "section_id": "Section",
+    "lead_image_id": "Lead image",
+    "original_language": "Original language",
+    "source_headline": "Original headline",
+    "source_dek": "Original standfirst",
+    "source_body": "Original text",
 }
 
 
@@ -94,7 +110,9 @@ def revisions(article: Article) -> list[Revision]:
                 ],
                 exchanges=[
                     {
-                        "position": e.position, "question": e.question, "answer": e.answer,
+                        "position": e.position,
+                        "question": e.question,
+                        "answer": e.answer,
                         "question_original": e.question_original,
                         "answer_original": e.answer_original,
                     }

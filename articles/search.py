@@ -148,8 +148,13 @@ def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
     # The stored, indexed vector when the model has one; until then, computed per row.
     vector = F("search_vector") if has_stored_vector() else document_vector()
     snippet_source = Func(
-        F("dek"), Value(" "), StripTags("body"), Value(" "), _exchanges_text(),
-        function="CONCAT", output_field=TextField(),
+        F("dek"),
+        Value(" "),
+        StripTags("body"),
+        Value(" "),
+        _exchanges_text(),
+        function="CONCAT",
+        output_field=TextField(),
     )
     return (
         published.annotate(search=vector)

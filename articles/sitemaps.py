@@ -30,8 +30,10 @@ class ArticleSitemap(SiteSitemap):
     limit = 5000
 
     def items(self):
-        return Article.objects.published().latest().only(
-            "slug", "headline", "published_at", "updated_at"
+        return (
+            Article.objects.published()
+            .latest()
+            .only("slug", "headline", "published_at", "updated_at")
         )
 
     def location(self, item: Article) -> str:

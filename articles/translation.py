@@ -94,14 +94,18 @@ def segments(article: Article) -> list[Segment]:
     for number, exchange in enumerate(article.exchanges.order_by("position"), start=1):
         result.append(
             Segment(
-                f"exchange:{exchange.pk}:question", f"Question {number}",
-                exchange.question_original, exchange.question,
+                f"exchange:{exchange.pk}:question",
+                f"Question {number}",
+                exchange.question_original,
+                exchange.question,
             )
         )
         result.append(
             Segment(
-                f"exchange:{exchange.pk}:answer", f"Answer {number}",
-                exchange.answer_original, exchange.answer,
+                f"exchange:{exchange.pk}:answer",
+                f"Answer {number}",
+                exchange.answer_original,
+                exchange.answer,
             )
         )
     return result
@@ -181,7 +185,7 @@ def record_review(
 def unsourced_insertions(translation: str, source: str) -> list[str]:
     """Bracketed insertions in the translation beyond those the source itself has."""
     found = INSERTION.findall(translation or "")
-    return found[len(INSERTION.findall(source or "")):]
+    return found[len(INSERTION.findall(source or "")) :]
 
 
 def mark_insertions(translation: str, source: str) -> SafeString:
@@ -191,11 +195,12 @@ def mark_insertions(translation: str, source: str) -> SafeString:
     first_flagged = len(insertions) - flagged
     out, position, index = [], 0, 0
     for match in INSERTION.finditer(translation or ""):
-        out.append(escape(translation[position:match.start()]))
+        out.append(escape(translation[position : match.start()]))
         if index >= first_flagged:
             out.append(
-                format_html('<mark class="not-in-source" title="not in source">{}</mark>',
-                            match.group(0))
+                format_html(
+                    '<mark class="not-in-source" title="not in source">{}</mark>', match.group(0)
+                )
             )
         else:
             out.append(escape(match.group(0)))

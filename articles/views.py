@@ -92,9 +92,7 @@ def tag_detail(request, slug: str):
 @public_page
 def contributor_detail(request, slug: str):
     """A contributor's bio and photo, and their published stories grouped by the role they had."""
-    contributor = get_object_or_404(
-        Contributor.objects.select_related("photo"), slug=slug
-    )
+    contributor = get_object_or_404(Contributor.objects.select_related("photo"), slug=slug)
     credits = (
         Byline.objects.filter(contributor=contributor, article__in=Article.objects.published())
         .select_related("article", "article__section")

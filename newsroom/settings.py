@@ -43,8 +43,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 # variables to whoever triggers an error, so it is refused for any other host name.
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
 if DEBUG and any(
-    host not in LOCAL_HOSTS and not host.endswith((".localhost", ".test"))
-    for host in ALLOWED_HOSTS
+    host not in LOCAL_HOSTS and not host.endswith((".localhost", ".test")) for host in ALLOWED_HOSTS
 ):
     raise ImproperlyConfigured(
         "DEBUG is on while ALLOWED_HOSTS names a public host "

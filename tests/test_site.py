@@ -45,9 +45,7 @@ STATES = {
     "editing": dict(status=Article.Status.EDITING),
     "translation_review": dict(status=Article.Status.TRANSLATION_REVIEW),
     "approved": dict(status=Article.Status.APPROVED),
-    "scheduled-future": dict(
-        status=Article.Status.SCHEDULED, published_at=NOW + timedelta(days=1)
-    ),
+    "scheduled-future": dict(status=Article.Status.SCHEDULED, published_at=NOW + timedelta(days=1)),
     "withdrawn": dict(status=Article.Status.WITHDRAWN, published_at=NOW - timedelta(hours=2)),
 }
 
@@ -61,17 +59,26 @@ def every_state():
 
     def make(headline: str, **kwargs) -> Article:
         article = ArticleFactory(
-            headline=headline, section=section, tags=["aleppo"], dek="About zanzibarite.",
+            headline=headline,
+            section=section,
+            tags=["aleppo"],
+            dek="About zanzibarite.",
             **kwargs,
         )
         BylineFactory(article=article, contributor=person, position=0)
         return article
 
     visible = [
-        make("Visible published story", status=Article.Status.PUBLISHED,
-             published_at=NOW - timedelta(hours=1)),
-        make("Visible due scheduled story", status=Article.Status.SCHEDULED,
-             published_at=NOW - timedelta(minutes=5)),
+        make(
+            "Visible published story",
+            status=Article.Status.PUBLISHED,
+            published_at=NOW - timedelta(hours=1),
+        ),
+        make(
+            "Visible due scheduled story",
+            status=Article.Status.SCHEDULED,
+            published_at=NOW - timedelta(minutes=5),
+        ),
     ]
     hidden = [make(f"Hidden {name} story", **fields) for name, fields in STATES.items()]
     return visible, hidden
@@ -130,12 +137,17 @@ def test_every_hidden_state_is_missing_from_story_and_original_pages(client, eve
 def populate(n: int, bylines: int, tags: int, exchanges: int, section, person) -> None:
     for _ in range(n):
         article = InterviewArticleFactory(
-            published=True, section=section, byline_count=bylines, exchange_count=exchanges,
-            tags=[f"tag{j}" for j in range(tags)] + ["common"], lead_image=ImageFactory(),
+            published=True,
+            section=section,
+            byline_count=bylines,
+            exchange_count=exchanges,
+            tags=[f"tag{j}" for j in range(tags)] + ["common"],
+            lead_image=ImageFactory(),
             dek="The zanzibarite question.",
         )
-        BylineFactory(article=article, contributor=person, role=Byline.Role.PHOTOGRAPHER,
-                      position=bylines + 1)
+        BylineFactory(
+            article=article, contributor=person, role=Byline.Role.PHOTOGRAPHER, position=bylines + 1
+        )
         Exchange.objects.filter(article=article).update(question="Zanzibarite?")
 
 
@@ -166,12 +178,23 @@ def test_public_page_query_count_does_not_grow_with_content(client, url):
 
 
 def test_original_page_query_count_is_fixed(client):
-    small = InterviewArticleFactory(published=True, byline_count=1, exchange_count=5,
-                                    original_language="ar", source_headline="عنوان",
-                                    source_body="فقرة")
-    large = InterviewArticleFactory(published=True, byline_count=10, exchange_count=50,
-                                    original_language="ar", source_headline="عنوان",
-                                    source_body="فقرة", tags=[f"t{n}" for n in range(30)])
+    small = InterviewArticleFactory(
+        published=True,
+        byline_count=1,
+        exchange_count=5,
+        original_language="ar",
+        source_headline="عنوان",
+        source_body="فقرة",
+    )
+    large = InterviewArticleFactory(
+        published=True,
+        byline_count=10,
+        exchange_count=50,
+        original_language="ar",
+        source_headline="عنوان",
+        source_body="فقرة",
+        tags=[f"t{n}" for n in range(30)],
+    )
     assert queries_to_render(client, f"/articles/{small.slug}/original/") == queries_to_render(
         client, f"/articles/{large.slug}/original/"
     )
@@ -182,14 +205,19 @@ def test_original_page_query_count_is_fixed(client):
 
 def test_original_language_page_sets_lang_and_dir(client):
     article = InterviewArticleFactory(
-        published=True, original_language="ar",
+        published=True,
+        original_language="ar",
         source_headline="الثوار وتنظيم الدولة يتفقون على هدنة",
         source_dek="فصائل المعارضة",
         source_body="الفقرة الأولى.\n\nالفقرة [الثانية].",
     )
     Exchange.objects.create(
-        article=article, position=0, question="Why?", answer="Because.",
-        question_original="لماذا؟", answer_original="لأن.\n\nثانياً.",
+        article=article,
+        position=0,
+        question="Why?",
+        answer="Because.",
+        question_original="لماذا؟",
+        answer_original="لأن.\n\nثانياً.",
     )
     html = client.get(f"/articles/{article.slug}/original/").content.decode()
     assert '<html lang="en">' in html
@@ -251,8 +279,11 @@ def test_unknown_section_tag_and_contributor_are_not_found(client):
 def test_article_metadata_canonical_open_graph_and_json_ld(client, settings):
     settings.SITE_URL = "https://news.example"
     article = ArticleFactory(
-        published=True, headline="Truce </script><script>alert(1)</script>",
-        dek="A dek", lead_image=ImageFactory(), section=SectionFactory(name="Syria"),
+        published=True,
+        headline="Truce </script><script>alert(1)</script>",
+        dek="A dek",
+        lead_image=ImageFactory(),
+        section=SectionFactory(name="Syria"),
         tags=["truce"],
     )
     BylineFactory(article=article, contributor=ContributorFactory(name="Moutasem Jamal"))
@@ -318,7 +349,8 @@ def test_corrections_are_shown_dated_and_escaped(client):
 
     article = ArticleFactory(published=True)
     Correction.objects.create(
-        article=article, text="An earlier version misspelled <b>al-Qadam</b>.",
+        article=article,
+        text="An earlier version misspelled <b>al-Qadam</b>.",
         created_at=datetime(2015, 10, 5, 9, tzinfo=UTC),
     )
     html = client.get(article.get_absolute_url()).content.decode()
@@ -391,7 +423,8 @@ def test_scheduled_story_appears_when_its_time_comes_despite_the_cache(client, p
     import time_machine
 
     story = ArticleFactory(
-        status=Article.Status.SCHEDULED, published_at=NOW + timedelta(minutes=10),
+        status=Article.Status.SCHEDULED,
+        published_at=NOW + timedelta(minutes=10),
         headline="Scheduled for later",
     )
     assert story.headline not in client.get("/").content.decode()

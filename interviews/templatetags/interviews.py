@@ -31,4 +31,3 @@ def plain_paragraphs(text: str) -> list[str]:
     from interviews.models import paragraphs
 
     return paragraphs(text)
-

@@ -120,7 +120,9 @@ def test_changelist_query_count_does_not_grow_with_stories_bylines_or_tags(edito
     ArticleFactory.create_batch(2, byline_count=1, tags=["daraa"], section=SectionFactory())
     baseline = queries_to_render(editor_client, CHANGELIST)
     ArticleFactory.create_batch(
-        20, byline_count=6, tags=["daraa", "schools", "war", "education"],
+        20,
+        byline_count=6,
+        tags=["daraa", "schools", "war", "education"],
         section=SectionFactory(),
     )
     assert queries_to_render(editor_client, CHANGELIST) == baseline
@@ -128,8 +130,12 @@ def test_changelist_query_count_does_not_grow_with_stories_bylines_or_tags(edito
 
 def test_changelist_shows_each_storys_credits_and_tags(editor_client):
     article = ArticleFactory(tags=["daraa", "schools"])
-    BylineFactory(article=article, contributor=ContributorFactory(name="Moutasem Jamal"),
-                  role=Byline.Role.INTERVIEWER, position=0)
+    BylineFactory(
+        article=article,
+        contributor=ContributorFactory(name="Moutasem Jamal"),
+        role=Byline.Role.INTERVIEWER,
+        position=0,
+    )
     html = editor_client.get(CHANGELIST).content.decode()
     assert "Moutasem Jamal (interviewer)" in html
     assert "daraa, schools" in html
@@ -202,9 +208,11 @@ def test_add_form_with_bylines_interviewee_and_exchanges_creates_the_whole_story
     data.update(management("bylines", 2, 0))
     data.update(
         {
-            "bylines-0-position": "0", "bylines-0-contributor": str(moutasem.pk),
+            "bylines-0-position": "0",
+            "bylines-0-contributor": str(moutasem.pk),
             "bylines-0-role": "interviewer",
-            "bylines-1-position": "", "bylines-1-contributor": str(translator.pk),
+            "bylines-1-position": "",
+            "bylines-1-contributor": str(translator.pk),
             "bylines-1-role": "translator",
         }
     )
@@ -218,9 +226,11 @@ def test_add_form_with_bylines_interviewee_and_exchanges_creates_the_whole_story
     data.update(management("exchanges", 2, 0))
     data.update(
         {
-            "exchanges-0-position": "1", "exchanges-0-question": "What changed?",
+            "exchanges-0-position": "1",
+            "exchanges-0-question": "What changed?",
             "exchanges-0-answer": "[Since the agreement,] both sides hold.",
-            "exchanges-1-position": "0", "exchanges-1-question": "Who negotiated?",
+            "exchanges-1-position": "0",
+            "exchanges-1-question": "Who negotiated?",
             "exchanges-1-answer": "The local committee.",
         }
     )
@@ -230,11 +240,13 @@ def test_add_form_with_bylines_interviewee_and_exchanges_creates_the_whole_story
     assert article.created_by == editor
     assert article.status == Article.Status.DRAFT
     assert [(b.contributor, b.role, b.position) for b in article.bylines.all()] == [
-        (moutasem, "interviewer", 0), (translator, "translator", 1),
+        (moutasem, "interviewer", 0),
+        (translator, "translator", 1),
     ]
     assert article.interview.interviewee_name == "Ammar al-Maydani"
     assert [e.question for e in article.exchanges.order_by("position")] == [
-        "Who negotiated?", "What changed?",
+        "Who negotiated?",
+        "What changed?",
     ]
 
 
@@ -244,9 +256,11 @@ def test_add_form_refuses_two_bylines_at_one_position_and_writes_nothing(editor_
     data.update(management("bylines", 2, 0))
     data.update(
         {
-            "bylines-0-position": "3", "bylines-0-contributor": str(a.pk),
+            "bylines-0-position": "3",
+            "bylines-0-contributor": str(a.pk),
             "bylines-0-role": "author",
-            "bylines-1-position": "3", "bylines-1-contributor": str(b.pk),
+            "bylines-1-position": "3",
+            "bylines-1-contributor": str(b.pk),
             "bylines-1-role": "author",
         }
     )
@@ -287,8 +301,14 @@ def test_rotating_three_bylines_and_deleting_one_in_a_single_save(editor_client)
     a, b, c, d = article.bylines.order_by("position")
     data = story_form(article, **byline_rows(article))
     # a -> 2, b -> 0, c -> 1, d deleted
-    data.update({"bylines-0-position": "2", "bylines-1-position": "0",
-                 "bylines-2-position": "1", "bylines-3-DELETE": "on"})
+    data.update(
+        {
+            "bylines-0-position": "2",
+            "bylines-1-position": "0",
+            "bylines-2-position": "1",
+            "bylines-3-DELETE": "on",
+        }
+    )
     response = editor_client.post(change_url(article), data)
     assert response.status_code == 302
     assert list(article.bylines.order_by("position")) == [b, c, a]
@@ -368,7 +388,8 @@ def test_image_upload_of_a_non_image_is_refused_with_a_message(editor_client):
 
 
 @pytest.mark.parametrize(
-    "name", ["contributor", "section", "image"],
+    "name",
+    ["contributor", "section", "image"],
 )
 def test_other_admin_pages_open_for_editors(editor_client, name):
     ImageFactory()
@@ -391,9 +412,7 @@ def test_exchanges_and_interviewee_show_on_an_interview_change_page(editor_clien
 # No lost work: optimistic locking on the story's version
 
 
-def test_the_second_of_two_saves_is_refused_naming_who_saved_and_keeping_the_input(
-    client, editor
-):
+def test_the_second_of_two_saves_is_refused_naming_who_saved_and_keeping_the_input(client, editor):
     other = UserFactory(username="amira", first_name="Amira", last_name="Haddad", role="Editor")
     article = ArticleFactory(headline="Opened by both")
     first = story_form(article, headline="Amira's headline")

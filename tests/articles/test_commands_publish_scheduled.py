@@ -68,7 +68,10 @@ def test_the_publication_time_is_kept_as_scheduled(editor):
 
 def test_a_translation_gone_stale_keeps_the_story_scheduled_and_says_why(editor):
     due = scheduled(
-        editor, in_minutes=-1, original_language="ar", source_headline="عنوان",
+        editor,
+        in_minutes=-1,
+        original_language="ar",
+        source_headline="عنوان",
     )
     Article.objects.filter(pk=due.pk).update(source_headline="عنوان آخر")
     out, err = run()

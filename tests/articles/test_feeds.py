@@ -44,8 +44,10 @@ def interview():
     )
     ExchangeFactory(article=article, question="Why now?", answer="Many reasons [then].")
     BylineFactory(
-        article=article, contributor=ContributorFactory(name="Moutasem Jamal"),
-        role=Byline.Role.INTERVIEWER, position=0,
+        article=article,
+        contributor=ContributorFactory(name="Moutasem Jamal"),
+        role=Byline.Role.INTERVIEWER,
+        position=0,
     )
     return article
 
@@ -89,10 +91,12 @@ def test_feeds_list_published_stories_newest_first_and_nothing_else(client):
         ArticleFactory(status=status)
         for status in (Article.Status.DRAFT, Article.Status.APPROVED, Article.Status.EDITING)
     ] + [
-        ArticleFactory(status=Article.Status.SCHEDULED,
-                       published_at=timezone.now() + timedelta(hours=1)),
-        ArticleFactory(status=Article.Status.WITHDRAWN,
-                       published_at=timezone.now() - timedelta(hours=1)),
+        ArticleFactory(
+            status=Article.Status.SCHEDULED, published_at=timezone.now() + timedelta(hours=1)
+        ),
+        ArticleFactory(
+            status=Article.Status.WITHDRAWN, published_at=timezone.now() - timedelta(hours=1)
+        ),
     ]
     _, feed = parse(client, "/feeds/latest.rss")
     assert [e.title for e in feed.entries] == [newer.headline, older.headline]

@@ -117,7 +117,10 @@ def test_hostile_html_in_the_body_is_sanitized_on_save():
 
 
 def test_the_sanitizer_keeps_story_markup():
-    html = "<h2>Sub</h2><p><strong>b</strong> <em>i</em></p><ul><li>x</li></ul><blockquote>q</blockquote>"
+    html = (
+        "<h2>Sub</h2><p><strong>b</strong> <em>i</em></p><ul><li>x</li></ul>"
+        "<blockquote>q</blockquote>"
+    )
     assert sanitize_html(html) == html
     assert sanitize_html("<p></p>") == ""
 

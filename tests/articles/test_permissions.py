@@ -58,10 +58,16 @@ def test_translator_edits_only_the_source_and_translation_fields(translator):
     article = ArticleFactory(status=Status.TRANSLATION_REVIEW, original_language="ar")
     fields = ["headline", "slug", "kind", "section", "source_body", "body", "published_at"]
     assert permissions.readonly_article_fields(translator, article, fields) == {
-        "slug", "kind", "section", "published_at",
+        "slug",
+        "kind",
+        "section",
+        "published_at",
     }
     assert permissions.editable_exchange_fields(translator, article) == {
-        "question", "answer", "question_original", "answer_original",
+        "question",
+        "answer",
+        "question_original",
+        "answer_original",
     }
     assert not permissions.can_change_credits(translator, article)
 
@@ -77,7 +83,9 @@ def test_editor_may_change_and_delete_every_story_in_every_state(editor, status)
 def test_only_editors_delete_stories(reporter, translator, editor):
     article = ArticleFactory(created_by=reporter)
     assert [permissions.can_delete_article(u, article) for u in (reporter, translator, editor)] == [
-        False, False, True,
+        False,
+        False,
+        True,
     ]
 
 
@@ -93,7 +101,10 @@ def test_reporter_sees_only_own_stories_and_translator_only_translated_ones(
     assert set(permissions.visible_articles(everything, user=reporter)) == {own, credited}
     assert set(permissions.visible_articles(everything, user=translator)) == {translated}
     assert set(permissions.visible_articles(everything, user=editor)) == {
-        own, credited, translated, plain,
+        own,
+        credited,
+        translated,
+        plain,
     }
 
 
@@ -153,26 +164,41 @@ def test_change_and_delete_pages_of_the_other_models_follow_the_roles(
     # Reporters and translators may look (view permission) but not delete.
     assert {r: page_status(client, people[r], change) for r in ROLES} == dict.fromkeys(ROLES, 200)
     assert {r: page_status(client, people[r], delete) for r in ROLES} == {
-        "reporter": 403, "translator": 403, "editor": 200,
+        "reporter": 403,
+        "translator": 403,
+        "editor": 200,
     }
 
 
 STORY_CASES = [
     # (who made it, state, translated) -> change page status and whether it is editable, per role
-    ("reporter", Status.DRAFT, False,
-     {"reporter": "edit", "translator": 404, "editor": "edit"}),
-    ("reporter", Status.EDITING, False,
-     {"reporter": "view", "translator": 404, "editor": "edit"}),
-    ("someone", Status.DRAFT, False,
-     {"reporter": 404, "translator": 404, "editor": "edit"}),
-    ("reporter", Status.TRANSLATION_REVIEW, True,
-     {"reporter": "view", "translator": "edit", "editor": "edit"}),
-    ("reporter", Status.APPROVED, True,
-     {"reporter": "view", "translator": "view", "editor": "edit"}),
-    ("reporter", Status.PUBLISHED, False,
-     {"reporter": "view", "translator": 404, "editor": "edit"}),
-    ("reporter", Status.WITHDRAWN, False,
-     {"reporter": "view", "translator": 404, "editor": "edit"}),
+    ("reporter", Status.DRAFT, False, {"reporter": "edit", "translator": 404, "editor": "edit"}),
+    ("reporter", Status.EDITING, False, {"reporter": "view", "translator": 404, "editor": "edit"}),
+    ("someone", Status.DRAFT, False, {"reporter": 404, "translator": 404, "editor": "edit"}),
+    (
+        "reporter",
+        Status.TRANSLATION_REVIEW,
+        True,
+        {"reporter": "view", "translator": "edit", "editor": "edit"},
+    ),
+    (
+        "reporter",
+        Status.APPROVED,
+        True,
+        {"reporter": "view", "translator": "view", "editor": "edit"},
+    ),
+    (
+        "reporter",
+        Status.PUBLISHED,
+        False,
+        {"reporter": "view", "translator": 404, "editor": "edit"},
+    ),
+    (
+        "reporter",
+        Status.WITHDRAWN,
+        False,
+        {"reporter": "view", "translator": 404, "editor": "edit"},
+    ),
 ]
 
 
@@ -216,23 +242,41 @@ def test_translator_post_cannot_change_fields_outside_the_translation(translator
     url = reverse("admin:articles_article_change", args=[article.pk])
     form = translator_client.get(url).context["adminform"].form
     assert set(form.fields) - {"loaded_version"} == {
-        "headline", "dek", "body", "original_language", "source_headline", "source_dek",
+        "headline",
+        "dek",
+        "body",
+        "original_language",
+        "source_headline",
+        "source_dek",
         "source_body",
     }
     data = {
-        "headline": "Translated headline", "dek": "", "body": "<p>English.</p>",
-        "original_language": "ar", "source_headline": "عنوان", "source_dek": "",
-        "source_body": "فقرة", "kind": "opinion", "slug": "hijacked",
+        "headline": "Translated headline",
+        "dek": "",
+        "body": "<p>English.</p>",
+        "original_language": "ar",
+        "source_headline": "عنوان",
+        "source_dek": "",
+        "source_body": "فقرة",
+        "kind": "opinion",
+        "slug": "hijacked",
         "loaded_version": str(article.version),
-        "bylines-TOTAL_FORMS": "0", "bylines-INITIAL_FORMS": "0",
-        "interview-TOTAL_FORMS": "1", "interview-INITIAL_FORMS": "1",
+        "bylines-TOTAL_FORMS": "0",
+        "bylines-INITIAL_FORMS": "0",
+        "interview-TOTAL_FORMS": "1",
+        "interview-INITIAL_FORMS": "1",
         "interview-0-article": str(article.pk),
-        "exchanges-TOTAL_FORMS": "1", "exchanges-INITIAL_FORMS": "1",
-        "exchanges-0-id": str(exchange.pk), "exchanges-0-article": str(article.pk),
-        "exchanges-0-question": exchange.question, "exchanges-0-answer": exchange.answer,
-        "exchanges-0-question_original": "سؤال؟", "exchanges-0-answer_original": "جواب.",
+        "exchanges-TOTAL_FORMS": "1",
+        "exchanges-INITIAL_FORMS": "1",
+        "exchanges-0-id": str(exchange.pk),
+        "exchanges-0-article": str(article.pk),
+        "exchanges-0-question": exchange.question,
+        "exchanges-0-answer": exchange.answer,
+        "exchanges-0-question_original": "سؤال؟",
+        "exchanges-0-answer_original": "جواب.",
         "exchanges-0-position": "9",
-        "corrections-TOTAL_FORMS": "0", "corrections-INITIAL_FORMS": "0",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
     }
     response = translator_client.post(url, data)
     assert response.status_code == 302
@@ -250,8 +294,11 @@ def test_reporter_cannot_add_a_byline_to_a_story_past_draft(reporter_client, rep
     response = reporter_client.post(
         url,
         {
-            "headline": "Changed", "bylines-TOTAL_FORMS": "1", "bylines-INITIAL_FORMS": "0",
-            "bylines-0-contributor": str(ContributorFactory().pk), "bylines-0-role": "author",
+            "headline": "Changed",
+            "bylines-TOTAL_FORMS": "1",
+            "bylines-INITIAL_FORMS": "0",
+            "bylines-0-contributor": str(ContributorFactory().pk),
+            "bylines-0-role": "author",
         },
     )
     assert response.status_code in (302, 403)
@@ -268,14 +315,18 @@ DESK_PAGES = ["revisions", "translation"]
     "owner, status, expected",
     [
         ("reporter", Status.DRAFT, {"reporter": 200, "translator": 404, "editor": 200}),
-        ("reporter", Status.TRANSLATION_REVIEW,
-         {"reporter": 200, "translator": 200, "editor": 200}),
+        (
+            "reporter",
+            Status.TRANSLATION_REVIEW,
+            {"reporter": 200, "translator": 200, "editor": 200},
+        ),
         ("someone", Status.EDITING, {"reporter": 404, "translator": 404, "editor": 200}),
     ],
 )
 def test_desk_pages_of_a_story_follow_who_may_see_it(client, people, page, owner, status, expected):
     article = ArticleFactory(
-        status=status, created_by=people.get(owner),
+        status=status,
+        created_by=people.get(owner),
         original_language="ar" if status == Status.TRANSLATION_REVIEW else "",
     )
     url = reverse(f"admin:articles_article_{page}", args=[article.pk])
@@ -285,7 +336,9 @@ def test_desk_pages_of_a_story_follow_who_may_see_it(client, people, page, owner
 def test_the_audit_trail_is_read_only_and_for_editors(client, people):
     changelist = reverse("admin:articles_statuschange_changelist")
     assert {r: page_status(client, people[r], changelist) for r in ROLES} == {
-        "reporter": 403, "translator": 403, "editor": 200,
+        "reporter": 403,
+        "translator": 403,
+        "editor": 200,
     }
     assert page_status(client, people["editor"], reverse("admin:articles_statuschange_add")) == 403
 

@@ -32,7 +32,9 @@ def test_every_admin_save_is_a_revision_with_who_and_what(editor_client, editor)
     kept = revisions.revisions(article)
     assert [r.number for r in kept] == [3, 2, 1]
     assert [r.fields["headline"] for r in kept] == [
-        "Third headline", "Second headline", "First headline",
+        "Third headline",
+        "Second headline",
+        "First headline",
     ]
     assert kept[0].by == editor
 
@@ -43,8 +45,13 @@ def test_a_revision_includes_the_bylines_and_exchanges_of_that_save(editor_clien
     added = ContributorFactory(name="Added Later")
     data = byline_rows(article)
     data.update(management("bylines", 2, 1))
-    data.update({"bylines-1-position": "1", "bylines-1-contributor": str(added.pk),
-                 "bylines-1-role": "translator"})
+    data.update(
+        {
+            "bylines-1-position": "1",
+            "bylines-1-contributor": str(added.pk),
+            "bylines-1-role": "translator",
+        }
+    )
     save_through_admin(editor_client, article, **data)
     newest, oldest = revisions.revisions(article)[0], revisions.revisions(article)[-1]
     assert [b["contributor_id"] for b in newest.bylines][-1] == added.pk

@@ -36,8 +36,11 @@ def test_finds_words_in_headline_dek_body_exchanges_and_contributors():
     interview = ArticleFactory(published=True, headline="Interview story", kind="interview")
     ExchangeFactory(article=interview, question="Who trusts the ceasefire?", answer="Nobody.")
     credited = ArticleFactory(published=True, headline="Credited story")
-    BylineFactory(article=credited, contributor=ContributorFactory(name="Moutasem Jamal"),
-                  role=Byline.Role.INTERVIEWER)
+    BylineFactory(
+        article=credited,
+        contributor=ContributorFactory(name="Moutasem Jamal"),
+        role=Byline.Role.INTERVIEWER,
+    )
     assert headlines("truce") == ["Truce agreed in Qadam"]
     assert headlines("blockade") == ["Dek story"]
     assert headlines("supplies") == ["Body story"]
@@ -47,20 +50,40 @@ def test_finds_words_in_headline_dek_body_exchanges_and_contributors():
 
 def test_search_shows_published_stories_only():
     ArticleFactory(published=True, headline="Visible truce")
-    for status in (Article.Status.DRAFT, Article.Status.EDITING, Article.Status.APPROVED,
-                   Article.Status.TRANSLATION_REVIEW):
+    for status in (
+        Article.Status.DRAFT,
+        Article.Status.EDITING,
+        Article.Status.APPROVED,
+        Article.Status.TRANSLATION_REVIEW,
+    ):
         ArticleFactory(status=status, headline=f"Hidden {status} truce")
-    ArticleFactory(status=Article.Status.SCHEDULED, headline="Hidden future truce",
-                   published_at=timezone.now() + timedelta(hours=1))
-    ArticleFactory(status=Article.Status.WITHDRAWN, headline="Hidden withdrawn truce",
-                   published_at=timezone.now() - timedelta(hours=1))
+    ArticleFactory(
+        status=Article.Status.SCHEDULED,
+        headline="Hidden future truce",
+        published_at=timezone.now() + timedelta(hours=1),
+    )
+    ArticleFactory(
+        status=Article.Status.WITHDRAWN,
+        headline="Hidden withdrawn truce",
+        published_at=timezone.now() - timedelta(hours=1),
+    )
     assert headlines("truce") == ["Visible truce"]
 
 
 @pytest.mark.parametrize(
     "query",
-    ["", "   ", "\x00", "<script>alert(1)</script>", "' OR 1=1 --", "&|!:*()", '"unclosed',
-     "a" * 5000, "-", "truce & | !"],
+    [
+        "",
+        "   ",
+        "\x00",
+        "<script>alert(1)</script>",
+        "' OR 1=1 --",
+        "&|!:*()",
+        '"unclosed',
+        "a" * 5000,
+        "-",
+        "truce & | !",
+    ],
 )
 def test_empty_and_hostile_queries_are_answered_calmly(client, query):
     ArticleFactory(published=True, headline="A truce")
@@ -104,8 +127,12 @@ def test_postgresql_stems_and_ranks_headline_matches_first():
 
 @postgresql_only
 def test_postgresql_snippet_is_highlighted_and_escaped():
-    ArticleFactory(published=True, headline="X", dek="Bread <b>prices</b> doubled",
-                   body="<p>Prices rose again.</p>")
+    ArticleFactory(
+        published=True,
+        headline="X",
+        dek="Bread <b>prices</b> doubled",
+        body="<p>Prices rose again.</p>",
+    )
     article = search_articles("price")[0]
     snippet = snippet_for(article, "price")
     # PostgreSQL's parser drops what looks like a tag; whatever is left is escaped.
@@ -116,7 +143,7 @@ def test_postgresql_snippet_is_highlighted_and_escaped():
 def test_postgresql_websearch_syntax_is_supported():
     ArticleFactory(published=True, headline="Truce in Qadam")
     ArticleFactory(published=True, headline="Truce in Yarmouk")
-    assert headlines('truce -yarmouk') == ["Truce in Qadam"]
+    assert headlines("truce -yarmouk") == ["Truce in Qadam"]
     assert headlines('"truce in yarmouk"') == ["Truce in Yarmouk"]
 
 

@@ -27,13 +27,21 @@ def translated_story(**kwargs) -> Article:
 def test_segments_pair_headline_dek_paragraphs_and_each_question_and_answer():
     article = translated_story()
     exchange = ExchangeFactory(
-        article=article, position=0, question="Why?", answer="Because.",
-        question_original="لماذا؟", answer_original="لأن.",
+        article=article,
+        position=0,
+        question="Why?",
+        answer="Because.",
+        question_original="لماذا؟",
+        answer_original="لأن.",
     )
     keys = [s.key for s in translation.segments(article)]
     assert keys == [
-        "headline", "dek", "body:0", "body:1",
-        f"exchange:{exchange.pk}:question", f"exchange:{exchange.pk}:answer",
+        "headline",
+        "dek",
+        "body:0",
+        "body:1",
+        f"exchange:{exchange.pk}:question",
+        f"exchange:{exchange.pk}:answer",
     ]
     assert translation.segments(article)[2].source == "الفقرة الأولى"
     assert translation.segments(article)[2].translation == "First paragraph."
@@ -48,8 +56,12 @@ def test_a_paragraph_without_counterpart_is_flagged():
 def test_bracketed_insertions_the_source_lacks_are_flagged_not_in_source():
     article = translated_story()
     ExchangeFactory(
-        article=article, position=0, question="Q?", question_original="س؟",
-        answer="[Since the agreement,] both sides <hold>.", answer_original="الطرفان ملتزمان.",
+        article=article,
+        position=0,
+        question="Q?",
+        question_original="س؟",
+        answer="[Since the agreement,] both sides <hold>.",
+        answer_original="الطرفان ملتزمان.",
     )
     row = [r for r in translation.review(article) if r.segment.label == "Answer 1"][0]
     assert "not in source" in row.flags
@@ -79,7 +91,10 @@ def test_word_diff_marks_removed_and_added_words_and_escapes_them():
 def test_source_never_reviewed_counts_as_stale_for_a_translated_story():
     article = translated_story()
     assert {row.segment.key for row in translation.stale_segments(article)} == {
-        "headline", "dek", "body:0", "body:1",
+        "headline",
+        "dek",
+        "body:0",
+        "body:1",
     }
 
 
@@ -135,7 +150,7 @@ def test_review_page_escapes_what_translators_type(translator_client):
 
 
 def test_a_scheduled_story_whose_source_changes_waits_for_a_new_review(editor, editor_client):
-    """Publication is blocked while a segment is stale, and going live on schedule is publication."""
+    """Publication is blocked while a segment is stale; going live on schedule is publication."""
     from django.utils import timezone
 
     from tests.articles.test_admin import change_url, story_form

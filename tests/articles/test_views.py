@@ -70,7 +70,7 @@ def test_article_page_shows_the_story(client):
     assert ">Schools reopen in Daraa</h1>" in html
     assert "Classes resume after two years." in html
     assert "<p>Children returned on <strong>Sunday</strong>.</p>" in html
-    assert "By <a href=\"/contributors/moutasem-jamal/\">Moutasem Jamal</a>" in html
+    assert 'By <a href="/contributors/moutasem-jamal/">Moutasem Jamal</a>' in html
     assert "1 min read" in html
     assert 'alt="Children at a school gate"' in html
     assert 'href="/tags/education/"' in html and 'href="/sections/syria/"' in html
@@ -145,11 +145,17 @@ def test_unknown_story_is_not_found_in_the_site_design(client):
 def test_article_page_query_count_is_fixed_however_many_bylines_and_tags(client):
     section = SectionFactory()
     small = ArticleFactory(
-        published=True, byline_count=1, tags=["a", "b", "c"], section=section,
+        published=True,
+        byline_count=1,
+        tags=["a", "b", "c"],
+        section=section,
         lead_image=ImageFactory(),
     )
     large = ArticleFactory(
-        published=True, byline_count=10, tags=[f"t{n}" for n in range(30)], section=section,
+        published=True,
+        byline_count=10,
+        tags=[f"t{n}" for n in range(30)],
+        section=section,
         lead_image=ImageFactory(),
     )
     # story (with section and lead image), bylines with contributors, tags, exchanges,
@@ -181,7 +187,11 @@ def test_home_query_count_is_fixed(client):
     baseline = queries_to_render(client, "/")
     for n in range(3):
         ArticleFactory.create_batch(
-            5, published=True, byline_count=6, tags=[f"x{n}", "y", "z"],
-            section=SectionFactory(), lead_image=ImageFactory(),
+            5,
+            published=True,
+            byline_count=6,
+            tags=[f"x{n}", "y", "z"],
+            section=SectionFactory(),
+            lead_image=ImageFactory(),
         )
     assert queries_to_render(client, "/") == baseline

@@ -81,7 +81,9 @@ def test_every_role_every_transition_every_state(people, role, status, translate
             article.refresh_from_db()
             assert article.status == TARGETS[name]
             assert (change.from_status, change.to_status, change.changed_by) == (
-                status, TARGETS[name], user,
+                status,
+                TARGETS[name],
+                user,
             )
         else:
             with pytest.raises((workflow.TransitionNotAllowed, PermissionDenied)):
@@ -137,7 +139,9 @@ def test_passing_a_translation_needs_source_text(translator):
 
 def test_passing_review_records_who_reviewed_each_segment(translator):
     article = ArticleFactory(
-        status=Status.TRANSLATION_REVIEW, original_language="ar", source_headline="عنوان",
+        status=Status.TRANSLATION_REVIEW,
+        original_language="ar",
+        source_headline="عنوان",
         source_body="فقرة أولى\n\nفقرة ثانية",
     )
     workflow.transition(article, "pass_translation", by=translator)
@@ -247,7 +251,8 @@ def test_a_return_needs_its_comment_and_says_so_in_the_admin(editor_client):
 def test_a_button_moves_the_story_and_the_history_shows_who_and_why(editor_client, editor):
     article = story(Status.EDITING)
     response = editor_client.post(
-        transition_url(article, "return_to_reporter"), {"comment": "Needs a second source."},
+        transition_url(article, "return_to_reporter"),
+        {"comment": "Needs a second source."},
         follow=True,
     )
     article.refresh_from_db()
@@ -337,8 +342,11 @@ def test_the_landing_page_lists_what_waits_for_each_role(client, people):
     for role in ROLES:
         client.force_login(people[role])
         html = client.get(reverse("admin:index")).content.decode()
-        seen[role] = {h for h in ("My draft", "Someone else's draft", "To edit", "To review",
-                                  "To publish") if h in html}
+        seen[role] = {
+            h
+            for h in ("My draft", "Someone else's draft", "To edit", "To review", "To publish")
+            if h in html
+        }
     assert seen["reporter"] == {"My draft"}
     assert seen["translator"] == {"To review"}
     assert seen["editor"] == {"To edit", "To review", "To publish"}

@@ -46,11 +46,13 @@ def build_public_site() -> dict[str, Article]:
         tags=["Damascus", "Truce"],
     )
     Interview.objects.create(
-        article=interview, interviewee_name="Ammar al-Maydani",
+        article=interview,
+        interviewee_name="Ammar al-Maydani",
         interviewee_description="a south Damascus media activist",
     )
     Exchange.objects.create(
-        article=interview, position=0,
+        article=interview,
+        position=0,
         question="Why has the conciliation agreement been reached at this time in particular?",
         answer="There are many reasons, including the ring of regime blockades in the "
         "[south Damascus] area.",
@@ -58,27 +60,33 @@ def build_public_site() -> dict[str, Article]:
         answer_original="هناك أسباب كثيرة، منها حصار النظام في منطقة [جنوب دمشق].",
     )
     Exchange.objects.create(
-        article=interview, position=1, question="How do the people of al-Qadam view it?",
+        article=interview,
+        position=1,
+        question="How do the people of al-Qadam view it?",
         answer="The majority have supported the agreement.\n\n[Since reaching the agreement,] "
         "both sides have begun to withdraw.",
         question_original="كيف ينظر أهالي القدم إلى الاتفاق؟",
         answer_original="أيدت الأغلبية الاتفاق.",
     )
     BylineFactory(article=interview, contributor=jamal, role=Byline.Role.INTERVIEWER, position=0)
-    BylineFactory(article=interview, contributor=translator, role=Byline.Role.TRANSLATOR,
-                  position=1)
+    BylineFactory(
+        article=interview, contributor=translator, role=Byline.Role.TRANSLATOR, position=1
+    )
     Correction.objects.create(article=interview, text="An earlier version misdated the truce.")
     news = []
     for n in range(3):
         story = ArticleFactory(
-            headline=f"Bread prices rise in Ghouta, report {n}", section=syria,
+            headline=f"Bread prices rise in Ghouta, report {n}",
+            section=syria,
             status=Article.Status.PUBLISHED,
-            published_at=timezone.now() - timedelta(hours=2 + n), tags=["Ghouta"],
+            published_at=timezone.now() - timedelta(hours=2 + n),
+            tags=["Ghouta"],
         )
         BylineFactory(article=story, contributor=jamal, role=Byline.Role.REPORTER, position=0)
         news.append(story)
     withdrawn = ArticleFactory(
-        headline="A withdrawn story", status=Article.Status.WITHDRAWN,
+        headline="A withdrawn story",
+        status=Article.Status.WITHDRAWN,
         published_at=timezone.now() - timedelta(days=1),
     )
     Article.objects.filter(pk=withdrawn.pk).update(withdrawn_reason="A source's safety.")
@@ -165,8 +173,9 @@ def test_reader_goes_from_home_to_interview_to_original(page, live_server, site,
 
 
 @pytest.mark.parametrize("width", [320, 390])
-def test_pages_fit_a_phone_without_sideways_scrolling(browser, live_server, site, width,
-                                                      artifacts_dir):
+def test_pages_fit_a_phone_without_sideways_scrolling(
+    browser, live_server, site, width, artifacts_dir
+):
     context = browser.new_context(viewport={"width": width, "height": 800})
     page = context.new_page()
     try:

@@ -57,8 +57,13 @@ def test_a_new_exchange_without_a_number_goes_last(editor_client):
     article = InterviewArticleFactory(exchange_count=2)
     data = story_form(article, **exchange_rows(article), **interview_row(article))
     data.update(management("exchanges", 3, 2))
-    data.update({"exchanges-2-position": "", "exchanges-2-question": "And now?",
-                 "exchanges-2-answer": "We wait."})
+    data.update(
+        {
+            "exchanges-2-position": "",
+            "exchanges-2-question": "And now?",
+            "exchanges-2-answer": "We wait.",
+        }
+    )
     response = editor_client.post(change_url(article), data)
     assert response.status_code == 302
     assert article.exchanges.order_by("position").last().question == "And now?"

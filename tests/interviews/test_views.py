@@ -110,7 +110,7 @@ def test_the_sample_interview_is_published_faithfully(client):
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
-    assert "<h1 class=\"story__headline\">Rebels, IS agree to truce in south Damascus</h1>" in html
+    assert '<h1 class="story__headline">Rebels, IS agree to truce in south Damascus</h1>' in html
     assert article.dek in html
     assert '<time datetime="2015-10-04T12:00:00+00:00">4 October 2015</time>' in html
     assert "2 min read" in html
@@ -123,7 +123,7 @@ def test_the_sample_interview_is_published_faithfully(client):
     assert html.count('<dt class="exchange__question">') == 4
     for number in range(1, 5):
         assert f'id="q{number}"' in html and f'href="#q{number}"' in html
-    assert html.count("<dd class=\"exchange__answer\">") == 4
+    assert html.count('<dd class="exchange__answer">') == 4
     # Two of the answers are two paragraphs long: 6 answer paragraphs in all.
     answers = html.split('<dl class="exchanges">')[1].split("</dl>")[0]
     assert answers.count("<p>") == 6
@@ -139,7 +139,7 @@ def test_interview_copy_is_escaped_before_insertions_are_marked(client):
     ExchangeFactory(
         article=article,
         question="<script>alert(1)</script> Why?",
-        answer='He said [<img src=x onerror=alert(1)>] and left.',
+        answer="He said [<img src=x onerror=alert(1)>] and left.",
     )
     html = client.get(article.get_absolute_url()).content.decode()
     assert "<script>alert(1)</script>" not in html
@@ -175,12 +175,20 @@ def queries_to_render(client, url: str) -> int:
 
 def test_interview_page_query_count_is_fixed_however_many_bylines_tags_and_exchanges(client):
     small = InterviewArticleFactory(
-        published=True, byline_count=1, exchange_count=5, tags=["a", "b", "c"],
-        section=SectionFactory(), lead_image=ImageFactory(),
+        published=True,
+        byline_count=1,
+        exchange_count=5,
+        tags=["a", "b", "c"],
+        section=SectionFactory(),
+        lead_image=ImageFactory(),
     )
     large = InterviewArticleFactory(
-        published=True, byline_count=10, exchange_count=50, tags=[f"tag{n}" for n in range(30)],
-        section=SectionFactory(), lead_image=ImageFactory(),
+        published=True,
+        byline_count=10,
+        exchange_count=50,
+        tags=[f"tag{n}" for n in range(30)],
+        section=SectionFactory(),
+        lead_image=ImageFactory(),
     )
     # story (with section, lead image, interview), bylines+contributors, tags, exchanges,
     # corrections, and the sections of the navigation.
