@@ -27,24 +27,11 @@ from .forms import (
     PasteCopyForm,
     PositionedRowForm,
 )
+from .inlines import StoryPartInline
 from .models import Article, Byline, Contributor, Correction, Image, Section, StatusChange
 
 # The story fields people type into, in the order the form shows them.
-ARTICLE_FORM_FIELDS = [
-    "headline",
-    "slug",
-    "dek",
-    "body",
-    "kind",
-    "section",
-    "tags",
-    "lead_image",
-    "original_language",
-    "source_headline",
-    "source_dek",
-    "source_body",
-    "published_at",
-]
+ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
 # Shown on the form, changed only by the workflow or by saving.
 ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at", "updated_at")
 
@@ -55,7 +42,7 @@ class BylineForm(PositionedRowForm):
         fields = ("position", "contributor", "role")
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(StoryPartInline, admin.TabularInline):
     """Credits in the order the story names them; renumber the positions to reorder."""
 
     model = Byline
@@ -64,24 +51,6 @@ class BylineInline(admin.TabularInline):
     extra = 1
     autocomplete_fields = ("contributor",)
     ordering = ("position",)
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 1 if self.has_add_permission(request, obj) else 0
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
 
 
 class CorrectionInline(admin.TabularInline):

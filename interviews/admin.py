@@ -9,11 +9,12 @@ from django.contrib import admin
 
 from articles import permissions
 from articles.forms import OrderedInlineFormSet, PositionedRowForm
+from articles.inlines import StoryPartInline
 
 from .models import Exchange, Interview
 
 
-class InterviewInline(admin.StackedInline):
+class InterviewInline(StoryPartInline, admin.StackedInline):
     model = Interview
     max_num = 1
     extra = 0
@@ -32,21 +33,6 @@ class InterviewInline(admin.StackedInline):
             return 0
         return 1
 
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
 
 class ExchangeForm(PositionedRowForm):
     class Meta:
@@ -60,7 +46,7 @@ class ExchangeForm(PositionedRowForm):
         }
 
 
-class ExchangeInline(admin.StackedInline):
+class ExchangeInline(StoryPartInline, admin.StackedInline):
     """Questions and answers, in the order the position numbers give; renumber to reorder."""
 
     model = Exchange
@@ -73,23 +59,7 @@ class ExchangeInline(admin.StackedInline):
     )
     ordering = ("position",)
 
-    def get_extra(self, request, obj=None, **kwargs):
-        return 1 if self.has_add_permission(request, obj) else 0
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and permissions.can_change_exchanges(
-            request.user, obj
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and permissions.can_change_credits(
-            request.user, obj
-        )
+    change_rule = staticmethod(permissions.can_change_exchanges)
 
     def get_readonly_fields(self, request, obj=None):
         editable = permissions.editable_exchange_fields(request.user, obj)
