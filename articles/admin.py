@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -87,7 +87,10 @@ class ContributorFilter(admin.SimpleListFilter):
     parameter_name = "contributor"
 
     def lookups(self, request, model_admin):
-        credited = Contributor.objects.filter(bylines__isnull=False).distinct()
+        # EXISTS rather than DISTINCT over every byline: the archive's size does not matter.
+        credited = Contributor.objects.filter(
+            Exists(Byline.objects.filter(contributor=OuterRef("pk")))
+        )
         return [(str(c.pk), c.name) for c in credited.order_by("name")]
 
     def queryset(self, request, queryset):
@@ -101,9 +104,9 @@ class TagFilter(admin.SimpleListFilter):
     parameter_name = "tag"
 
     def lookups(self, request, model_admin):
-        from taggit.models import Tag
+        from taggit.models import Tag, TaggedItem
 
-        used = Tag.objects.filter(taggit_taggeditem_items__isnull=False).distinct()
+        used = Tag.objects.filter(Exists(TaggedItem.objects.filter(tag=OuterRef("pk"))))
         return [(tag.slug, tag.name) for tag in used.order_by("name")]
 
     def queryset(self, request, queryset):
@@ -129,6 +132,8 @@ class ArticleAdmin(admin.ModelAdmin):
     search_fields = ("headline", "dek", "body", "bylines__contributor__name")
     list_select_related = ("section",)
     list_per_page = 50
+    # No COUNT(*) of the whole archive on every filtered page.
+    show_full_result_count = False
     date_hierarchy = "published_at"
     inlines = (BylineInline, InterviewInline, ExchangeInline, CorrectionInline)
     actions = ("approve_selected", "send_selected_to_translation_review", "publish_selected")

@@ -28,6 +28,8 @@ SEARCH_CONFIG = "english"
 # snippet can be escaped first and the markers turned into <mark> afterwards.
 START, STOP = "\x02", "\x03"
 MAX_QUERY_LENGTH = 200
+# Search ranks this many of the newest matching stories (see _postgresql()).
+RANKED_MATCHES = 1000
 SNIPPET_CHARS = 220
 
 
@@ -104,7 +106,7 @@ def document_vector() -> SearchVector:
 
 def refresh_search_vectors(article_ids) -> int:
     """Recompute the stored search vector of these stories, in one UPDATE; PostgreSQL only."""
-    if not is_postgresql() or not has_stored_vector():
+    if not is_postgresql():
         return 0
     return Article.objects.filter(pk__in=list(article_ids)).update(search_vector=document_vector())
 
@@ -138,15 +140,14 @@ def connect_signals() -> None:
         )
 
 
-def has_stored_vector() -> bool:
-    """True once Article has a `search_vector` SearchVectorField (GIN-indexed) to search."""
-    return any(f.name == "search_vector" for f in Article._meta.get_fields())
-
-
 def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
     query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
-    # The stored, indexed vector when the model has one; until then, computed per row.
-    vector = F("search_vector") if has_stored_vector() else document_vector()
+    # Words most stories contain match tens of thousands of them; ranking them all costs a
+    # second. Readers of news want the recent ones: rank among the newest matches only, which
+    # also bounds the paginator's count (the page says so when the cap is reached).
+    newest_matches = (
+        published.filter(search_vector=query).order_by("-published_at", "-pk").values("pk")
+    )[:RANKED_MATCHES]
     snippet_source = Func(
         F("dek"),
         Value(" "),
@@ -157,10 +158,9 @@ def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
         output_field=TextField(),
     )
     return (
-        published.annotate(search=vector)
-        .filter(search=query)
+        Article.objects.filter(pk__in=Subquery(newest_matches))
         .annotate(
-            rank=SearchRank(F("search"), query),
+            rank=SearchRank(F("search_vector"), query),
             raw_snippet=SearchHeadline(
                 snippet_source,
                 query,

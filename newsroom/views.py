@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from articles.caching import public_page
 from articles.models import Article, Section
-from articles.search import search_articles
+from articles.search import RANKED_MATCHES, search_articles
 from articles.views import paginate
 
 LATEST_COUNT = 12
@@ -65,7 +65,11 @@ def search(request):
     """Full-text search of published stories; an empty query shows the form alone."""
     query = request.GET.get("q", "").strip()[:200]
     page = paginate(request, search_articles(query)) if query else None
-    return render(request, "search.html", {"query": query, "page": page})
+    return render(
+        request,
+        "search.html",
+        {"query": query, "page": page, "ranked_matches": RANKED_MATCHES},
+    )
 
 
 @public_page

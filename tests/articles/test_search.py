@@ -170,7 +170,7 @@ def test_the_stored_vector_follows_every_change_to_what_a_story_is_found_by():
 @postgresql_only
 def test_search_matches_the_stored_gin_indexed_vector_not_one_computed_per_story():
     sql, _ = search_articles("truce").query.sql_with_params()
-    assert '"articles_article"."search_vector" @@' in sql
+    assert '"search_vector" @@' in sql
     assert "to_tsvector" not in sql  # nothing computed per row: the GIN index can answer
     with connection.cursor() as cursor:
         cursor.execute(
@@ -178,3 +178,19 @@ def test_search_matches_the_stored_gin_indexed_vector_not_one_computed_per_story
         )
         (definition,) = cursor.fetchone()
     assert "USING gin (search_vector)" in definition
+
+
+@postgresql_only
+def test_common_words_rank_the_newest_matches_and_the_page_says_so(client, monkeypatch):
+    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
+    monkeypatch.setattr("newsroom.views.RANKED_MATCHES", 3)
+    now = timezone.now()
+    for days in range(5):
+        ArticleFactory(
+            published=True,
+            headline=f"Truce story {days} days old",
+            published_at=now - timedelta(days=days, hours=1),
+        )
+    assert sorted(headlines("truce")) == [f"Truce story {d} days old" for d in (0, 1, 2)]
+    page = client.get("/search/?q=truce").content.decode()
+    assert "The 3 most recent of many results" in page
