@@ -52,5 +52,13 @@ def sanitize_html(html: str) -> str:
     if not html:
         return ""
     cleaned = _cleaner.clean(html).strip()
+    # Removing an element can leave markup the parser reads differently the next time (an <a>
+    # nested in an <a> once an <object> between them is gone); clean until nothing changes, so
+    # that what is stored is stable under another save.
+    for _ in range(3):
+        again = _cleaner.clean(cleaned).strip()
+        if again == cleaned:
+            break
+        cleaned = again
     # The editor leaves an empty paragraph behind in an empty field; store that as empty.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
