@@ -150,3 +150,12 @@ def translator_client(client, translator):
 @pytest.fixture
 def editor_client(client, editor):
     return login_as(client, editor)
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """Each request renders afresh, so query counts measure the page, not the page cache."""
+    from django.core.cache import cache
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
+    cache.clear()

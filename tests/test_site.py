@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.caching import invalidate_public_pages
@@ -22,21 +20,9 @@ from tests.factories import (
     InterviewArticleFactory,
     SectionFactory,
 )
+from tests.helpers import queries_to_render
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-def queries_to_render(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 NOW = timezone.now()

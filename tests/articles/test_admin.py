@@ -3,8 +3,6 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +20,7 @@ from tests.factories import (
     UserFactory,
     png_bytes,
 )
+from tests.helpers import queries_to_render
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +47,6 @@ Everyone in the street.
 
 def change_url(article) -> str:
     return reverse("admin:articles_article_change", args=[article.pk])
-
-
-def queries_to_render(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def management(prefix: str, total: int, initial: int) -> dict[str, str]:

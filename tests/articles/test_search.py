@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -11,18 +10,12 @@ from articles.models import Article, Byline
 from articles.search import clean_query, search_articles, snippet_for
 from tests.factories import ArticleFactory, BylineFactory, ContributorFactory, ExchangeFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="full-text search needs PostgreSQL (set DATABASE_URL=postgres://...)",
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
 
 
 def headlines(query: str) -> list[str]:

@@ -7,7 +7,6 @@ were re-slugged by migration 0005_ascii_tag_slugs.
 import re
 
 import pytest
-from django.core.cache import cache
 from taggit.models import Tag
 
 from tests.factories import ArticleFactory
@@ -16,10 +15,7 @@ from tests.test_migrations import at_latest_afterwards, migrate_to  # noqa: F401
 TAG_LINK = re.compile(r'href="(/tags/[^"]*/)"')
 
 
-@pytest.fixture(autouse=True)
-def _no_page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("no_page_cache")
 
 
 @pytest.mark.django_db

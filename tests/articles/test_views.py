@@ -3,9 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Byline
@@ -17,8 +14,9 @@ from tests.factories import (
     ImageFactory,
     SectionFactory,
 )
+from tests.helpers import queries_to_render
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 HIDDEN_STATES = [
     Article.Status.DRAFT,
@@ -26,20 +24,6 @@ HIDDEN_STATES = [
     Article.Status.TRANSLATION_REVIEW,
     Article.Status.APPROVED,
 ]
-
-
-@pytest.fixture(autouse=True)
-def _no_page_cache(settings):
-    """Each request renders afresh, so counts measure the page (caching has its own tests)."""
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
-
-
-def queries_to_render(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def in_state(status: str, **kwargs) -> Article:

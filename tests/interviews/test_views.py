@@ -3,9 +3,6 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, Byline
 from interviews.models import Exchange, Interview
@@ -18,8 +15,9 @@ from tests.factories import (
     InterviewArticleFactory,
     SectionFactory,
 )
+from tests.helpers import queries_to_render
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 INTRO = (
     "<p>Rebel factions in the al-Qadam joint operations room agreed to a truce with the Islamic "
@@ -64,13 +62,6 @@ EXCHANGES = [
 ]
 
 INS = '<ins class="insertion" title="Editorial insertion">'
-
-
-@pytest.fixture(autouse=True)
-def _no_page_cache(settings):
-    """Each request renders afresh, so query counts measure the page, not the cache."""
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    cache.clear()
 
 
 def sample_interview(**kwargs) -> Article:
@@ -165,12 +156,6 @@ def test_lead_image_is_shown_with_its_alt_text(client):
     article = sample_interview(lead_image=ImageFactory(alt_text="Fighters in al-Qadam"))
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'alt="Fighters in al-Qadam"' in html
-
-
-def queries_to_render(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        assert client.get(url).status_code == 200
-    return len(captured)
 
 
 def test_interview_page_query_count_is_fixed_however_many_bylines_tags_and_exchanges(client):

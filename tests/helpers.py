@@ -1,0 +1,12 @@
+"""Small helpers several test modules share."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def queries_to_render(client, url: str) -> int:
+    """How many SQL queries rendering `url` takes; the page must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
