@@ -2,13 +2,14 @@
 
 import math
 import re
+from datetime import date, datetime, time, timedelta
 from typing import Self
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, Max, Min, Prefetch, Q
 from django.db.models.signals import class_prepared
 from django.urls import reverse
 from django.utils import timezone
@@ -152,8 +153,40 @@ class ArticleQuerySet(models.QuerySet["Article"]):
             .prefetch_related(Prefetch("exchanges", queryset=Exchange.objects.order_by("position")))
         )
 
+    def without_text(self) -> Self:
+        """Leave the long texts in the database: cards and admin rows show none of them."""
+        return self.defer(*Article.LONG_TEXT_FIELDS)
+
     def latest(self) -> Self:
         return self.order_by("-published_at", "-pk")
+
+    def months(self) -> list[date]:
+        """The first day of each month (site time zone) with one of these stories, newest first.
+
+        `.dates("published_at", "month")` is a DISTINCT over every story (130 ms at 100,000).
+        Here one query finds the first and the last story, and a second asks of each month
+        between whether it has one: an index probe a month, two queries whatever the archive.
+        """
+        bounds = self.aggregate(first=Min("published_at"), last=Max("published_at"))
+        if bounds["last"] is None:
+            return []
+        zone = timezone.get_current_timezone()
+        month = timezone.localtime(bounds["last"], zone).date().replace(day=1)
+        first = timezone.localtime(bounds["first"], zone).date().replace(day=1)
+        candidates = []
+        while month >= first:
+            candidates.append(month)
+            month = (month - timedelta(days=1)).replace(day=1)
+        checks = {}
+        for index, start in enumerate(candidates):
+            end = (start + timedelta(days=31)).replace(day=1)
+            within = self.order_by().filter(
+                published_at__gte=datetime.combine(start, time(), zone),
+                published_at__lt=datetime.combine(end, time(), zone),
+            )
+            checks[f"m{index}"] = Exists(within)
+        found = self.order_by().filter(published_at=bounds["last"]).values(**checks)[0]
+        return [start for index, start in enumerate(candidates) if found[f"m{index}"]]
 
 
 class ArticleKind(models.TextChoices):
@@ -179,6 +212,8 @@ class Article(models.Model):
 
     Kind = ArticleKind
     Status = ArticleStatus
+    # What ArticleQuerySet.without_text() leaves unread: the texts only a story's own page shows.
+    LONG_TEXT_FIELDS = ("body", "source_headline", "source_dek", "source_body", "search_vector")
 
     headline = models.CharField(max_length=300)
     slug = models.SlugField(

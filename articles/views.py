@@ -3,7 +3,6 @@
 import calendar
 from datetime import datetime
 
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,13 +11,9 @@ from taggit.models import Tag
 
 from .caching import public_page
 from .models import Article, Byline, Contributor, Section
+from .pagination import listing_page
 
 PAGE_SIZE = 20
-
-
-def paginate(request: HttpRequest, queryset: QuerySet, per_page: int = PAGE_SIZE) -> Page:
-    """The page of `queryset` asked for by ?page=; a bad or too-high number gives the nearest."""
-    return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
 def gone(request: HttpRequest, slug: str) -> HttpResponse | None:
@@ -76,16 +71,20 @@ def article_original(request, slug: str):
 @public_page
 def section_detail(request, slug: str):
     section = get_object_or_404(Section, slug=slug)
-    articles = Article.objects.published().filter(section=section).for_listing().latest()
-    context = {"section": section, "page": paginate(request, articles)}
+    articles = (
+        Article.objects.published().filter(section=section).for_listing().without_text().latest()
+    )
+    context = {"section": section, "page": listing_page(request, articles, PAGE_SIZE)}
     return render(request, "articles/section_detail.html", context)
 
 
 @public_page
 def tag_detail(request, slug: str):
     tag = get_object_or_404(Tag, slug=slug)
-    articles = Article.objects.published().filter(tags__slug=slug).for_listing().latest()
-    context = {"tag": tag, "page": paginate(request, articles)}
+    articles = (
+        Article.objects.published().filter(tags__slug=slug).for_listing().without_text().latest()
+    )
+    context = {"tag": tag, "page": listing_page(request, articles, PAGE_SIZE)}
     return render(request, "articles/tag_detail.html", context)
 
 
@@ -96,12 +95,13 @@ def contributor_detail(request, slug: str):
     credits = (
         Byline.objects.filter(contributor=contributor, article__in=Article.objects.published())
         .select_related("article", "article__section")
+        .defer(*(f"article__{name}" for name in Article.LONG_TEXT_FIELDS))
         .order_by("role", "-article__published_at", "-article__pk")
     )
     return render(
         request,
         "articles/contributor_detail.html",
-        {"contributor": contributor, "page": paginate(request, credits, 50)},
+        {"contributor": contributor, "page": listing_page(request, credits, 50)},
     )
 
 
@@ -118,9 +118,10 @@ def archive_month(request, year: int, month: int):
         Article.objects.published()
         .filter(published_at__gte=start, published_at__lt=end)
         .for_listing()
+        .without_text()
         .latest()
     )
-    months = Article.objects.published().dates("published_at", "month", order="DESC")
+    months = Article.objects.published().months()
     return render(
         request,
         "articles/archive_month.html",
@@ -128,7 +129,7 @@ def archive_month(request, year: int, month: int):
             "month_start": start,
             "month_name": calendar.month_name[month],
             "year": year,
-            "page": paginate(request, articles),
+            "page": listing_page(request, articles, PAGE_SIZE),
             "months": months,
         },
     )

@@ -12,8 +12,9 @@ from django.views.decorators.cache import never_cache
 
 from articles.caching import public_page
 from articles.models import Article, Section
+from articles.pagination import counted_page
 from articles.search import RANKED_MATCHES, search_articles
-from articles.views import paginate
+from articles.views import PAGE_SIZE
 
 LATEST_COUNT = 12
 STORIES_PER_SECTION = 3
@@ -26,7 +27,8 @@ SECTION_CANDIDATES = 500
 @public_page
 def home(request):
     """The lead story, the latest after it, and the newest few of each section."""
-    latest = list(Article.objects.published().for_listing().latest()[: LATEST_COUNT + 1])
+    latest = Article.objects.published().for_listing().without_text().latest()
+    latest = list(latest[: LATEST_COUNT + 1])
     return render(
         request,
         "home.html",
@@ -52,6 +54,7 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
         )
         .filter(rank__lte=STORIES_PER_SECTION)
         .select_related("section", "lead_image")
+        .without_text()
         .order_by("section__position", "section__name", "rank")
     )
     groups: dict[int, tuple[Section, list[Article]]] = {}
@@ -64,7 +67,7 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
 def search(request):
     """Full-text search of published stories; an empty query shows the form alone."""
     query = request.GET.get("q", "").strip()[:200]
-    page = paginate(request, search_articles(query)) if query else None
+    page = counted_page(request, search_articles(query), PAGE_SIZE) if query else None
     return render(
         request,
         "search.html",

@@ -253,8 +253,38 @@ def test_listings_are_paginated(client):
     second = client.get("/sections/paged/?page=2").content.decode()
     assert first.count('class="card__headline"') == 20
     assert second.count('class="card__headline"') == 5
-    assert 'rel="next" href="?page=2"' in first and "Page 2 of 2" in second
+    assert 'rel="next" href="?page=2"' in first and 'rel="prev"' not in first
+    assert 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+    assert "Page 2" in second
+    ordered = list(Article.objects.latest())
+    assert ordered[0].headline in first and ordered[-1].headline in second
     assert client.get("/sections/paged/?page=banana").status_code == 200
+    assert client.get("/sections/paged/?page=-3").status_code == 200
+    # Past the last page, and absurd offsets, are not pages.
+    assert client.get("/sections/paged/?page=3").status_code == 404
+    assert client.get("/sections/paged/?page=99999999").status_code == 404
+
+
+def test_listing_pages_follow_each_other_without_gaps_or_repeats(client):
+    tag_name = "paging"
+    stories = ArticleFactory.create_batch(45, published=True, tags=[tag_name])
+    Article.objects.filter(pk=stories[7].pk).update(published_at=stories[30].published_at)
+    seen = []
+    for number in (1, 2, 3):
+        html = client.get(f"/tags/{tag_name}/?page={number}").content.decode()
+        seen += [s.headline for s in stories if f">{s.headline}<" in html]
+    assert sorted(seen) == sorted(s.headline for s in stories)
+
+
+def test_archive_months_skip_months_without_stories(client, settings):
+    settings.TIME_ZONE = "Asia/Damascus"
+    # 23:30 UTC on 31 October is already November in Damascus.
+    ArticleFactory(published=True, published_at=datetime(2015, 10, 31, 23, 30, tzinfo=UTC))
+    ArticleFactory(published=True, published_at=datetime(2015, 7, 4, 12, tzinfo=UTC))
+    ArticleFactory(published_at=datetime(2015, 9, 4, 12, tzinfo=UTC))  # a draft
+    months = [(m.year, m.month) for m in Article.objects.published().months()]
+    assert months == [(2015, 11), (2015, 7)]
+    assert Article.objects.none().months() == []
 
 
 def test_unknown_section_tag_and_contributor_are_not_found(client):
