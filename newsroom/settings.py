@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A plain 503 page, not a traceback, while the database is unreachable.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cached public pages for readers without a session, before the rest (articles/caching.py).
+    "articles.caching.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,7 +104,6 @@ MIDDLEWARE = [
     "newsroom.two_factor.TwoFactorMiddleware",
     # "View on site" only for objects the person may open in the admin (newsroom/security.py).
     "newsroom.security.AdminViewOnSiteGuardMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
     "newsroom.security.ImportMapNonceMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
@@ -167,6 +169,8 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "newsroom",
+            # A cache that stops answering costs a second at most, never a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 elif CACHE_URL.startswith("dummy://"):

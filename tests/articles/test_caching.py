@@ -1,0 +1,96 @@
+"""The public page cache: the readers' fast path, and a cache server that stops answering."""
+
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+
+from articles.models import Article
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+# Nothing listens on port 1: every connection is refused at once.
+UNREACHABLE_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+}
+
+
+@pytest.fixture
+def story():
+    return ArticleFactory(published=True, headline="Bakeries reopen in Douma")
+
+
+def without_date(response) -> dict[str, str]:
+    return {name: value for name, value in response.items() if name != "Date"}
+
+
+def test_a_cached_page_reaches_a_reader_without_the_session_middleware(client, story):
+    url = story.get_absolute_url()
+    rendered = client.get(url)
+    with mock.patch.object(SessionMiddleware, "process_request", side_effect=AssertionError):
+        cached = client.get(url)
+    assert cached.status_code == 200 and cached.content == rendered.content
+    # Security, CSP and framing headers are added on the fast path as on the full one.
+    assert without_date(cached) == without_date(rendered)
+    assert cached["X-Frame-Options"] == "DENY" and "Content-Security-Policy" in cached
+
+
+def test_the_fast_path_answers_a_repeat_visit_with_304(client, story):
+    url = story.get_absolute_url()
+    etag = client.get(url)["ETag"]
+    with mock.patch.object(SessionMiddleware, "process_request", side_effect=AssertionError):
+        repeat = client.get(url, headers={"If-None-Match": etag})
+    assert repeat.status_code == 304 and repeat.content == b""
+
+
+def test_requests_with_a_session_take_the_full_path_and_get_the_same_page(editor_client, story):
+    url = story.get_absolute_url()
+    reader = editor_client.__class__()
+    first = reader.get(url)
+    assert settings.SESSION_COOKIE_NAME in editor_client.cookies
+    with mock.patch.object(
+        SessionMiddleware, "process_request", autospec=True, side_effect=AssertionError
+    ) as session:
+        with pytest.raises(AssertionError):
+            editor_client.get(url)
+    assert session.called
+    assert editor_client.get(url).content == first.content
+
+
+def test_a_changed_story_is_not_served_from_the_fast_path(client, story):
+    url = story.get_absolute_url()
+    client.get(url)
+    story.headline = "Bakeries reopen in Douma and Harasta"
+    story.save()
+    assert "Harasta" in client.get(url).content.decode()
+
+
+def test_pages_are_rendered_while_the_cache_server_is_down(client, settings, story, caplog):
+    settings.CACHES = UNREACHABLE_REDIS
+    for url in (story.get_absolute_url(), "/", "/feeds/latest.rss", "/search/?q=Douma"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "ETag" in response
+    assert "Public page cache unreachable" in caplog.text
+
+
+def test_a_story_is_saved_while_the_cache_server_is_down(settings, story, caplog):
+    settings.CACHES = UNREACHABLE_REDIS
+    story.headline = "Saved while the cache was down"
+    story.save()
+    assert Article.objects.get(pk=story.pk).headline == "Saved while the cache was down"
+    assert "Could not invalidate the public page cache" in caplog.text
+
+
+def test_healthz_names_the_cache_when_it_is_down(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
+    assert "Traceback" not in response.content.decode()
