@@ -562,6 +562,18 @@ class ArticleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/articles/article/paste_copy.html", context)
 
     def _import_pasted(self, request, text, importer):
+        # Sections are the desk's structure: a Section: line naming a new one is refused to
+        # anyone who may not add sections, before anything is written.
+        section = importer.parse_story(text, filename="pasted copy").section
+        if (
+            section
+            and not request.user.has_perm("articles.add_section")
+            and not Section.objects.filter(name__iexact=section).exists()
+        ):
+            raise PermissionDenied(
+                f"There is no section “{section}”, and only editors add sections. Name an "
+                "existing section or leave the Section: line out."
+            )
         # Importing a known slug updates that draft in place: a reporter must not overwrite a
         # story that is not theirs, so the update is undone unless they could have saved it.
         with transaction.atomic():

@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Byline, Image
+from articles.models import Article, Byline, Image, Section
 from articles.roles import TRANSLATOR
 from interviews.models import Exchange, Interview
 from tests.conftest import password_only_login
@@ -341,6 +341,28 @@ def test_paste_copy_may_not_overwrite_someone_elses_draft(reporter_client):
     assert "you may not change it" in response.content.decode()
     other.refresh_from_db()
     assert other.headline == "Old headline"
+
+
+def test_paste_copy_by_a_reporter_may_name_an_existing_section_but_not_add_one(
+    reporter_client,
+):
+    SectionFactory(name="Syria")
+    text = "Headline: Wheat harvest\nSection: syria\n\nThe harvest is late."
+    assert reporter_client.post(PASTE, {"text": text}).status_code == 302
+    assert Article.objects.get().section.name == "Syria"
+
+    text = "Headline: Olive harvest\nSection: Idlib\n\nThe harvest is early."
+    response = reporter_client.post(PASTE, {"text": text})
+    assert response.status_code == 200
+    assert "only editors add sections" in response.content.decode()
+    assert not Section.objects.filter(name="Idlib").exists()
+    assert not Article.objects.filter(headline="Olive harvest").exists()
+
+
+def test_paste_copy_by_an_editor_adds_a_new_section(editor_client):
+    text = "Headline: Olive harvest\nSection: Idlib\n\nThe harvest is early."
+    assert editor_client.post(PASTE, {"text": text}).status_code == 302
+    assert Article.objects.get(headline="Olive harvest").section.name == "Idlib"
 
 
 def test_paste_copy_of_an_empty_text_asks_for_text(reporter_client):
