@@ -146,24 +146,42 @@ def _page_key(request: HttpRequest, version: SiteVersion) -> str:
     return PAGE_KEY.format(version=version.key, digest=digest)
 
 
-def cached_page(request: HttpRequest) -> HttpResponse | None:
-    """The cached copy of the public page `request` asks for, as a response (or a 304), if any.
+class CacheUnavailable(Exception):
+    """The cache server did not answer; the page is rendered without it."""
 
-    Raises one of CACHE_ERRORS when the cache cannot be reached.
+
+def lookup(request: HttpRequest) -> tuple[SiteVersion, HttpResponse | None]:
+    """The site version, and the cached copy of the page `request` asks for (or its 304).
+
+    Done once per request: CachedPageMiddleware looks first, and public_page reuses the answer
+    on a miss instead of asking the cache (or, with no cache, the database) a second time.
+    Raises CacheUnavailable, again on every call for the request, when the cache did not answer.
     """
-    if request.method not in ("GET", "HEAD") or page_seconds() <= 0:
-        return None
-    version = current_version()
-    cached = cache.get(_page_key(request, version))
+    if not hasattr(request, "_public_page_lookup"):
+        try:
+            version = current_version()
+            cached = cache.get(_page_key(request, version))
+        except CACHE_ERRORS:
+            logger.exception("Public page cache unreachable; rendering %s uncached", request.path)
+            request._public_page_lookup = None
+        else:
+            request._public_page_lookup = (version, cached)
+    if request._public_page_lookup is None:
+        raise CacheUnavailable
+    version, cached = request._public_page_lookup
     if cached is None:
-        return None
+        return version, None
     status, content, headers = cached
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     # CommonMiddleware adds it on the full path; the fast path answers before it.
     response["Content-Length"] = str(len(content))
-    return _finish(request, response, version.changed_at)
+    return version, _finish(request, response, version.changed_at)
+
+
+def is_cacheable(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and page_seconds() > 0
 
 
 def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -171,17 +189,14 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        seconds = page_seconds()
-        if request.method not in ("GET", "HEAD") or seconds <= 0:
+        if not is_cacheable(request):
             return _uncached(request, view(request, *args, **kwargs))
         try:
-            response = cached_page(request)
-            if response is not None:
-                return response
-            version = current_version()
-        except CACHE_ERRORS:
-            logger.exception("Public page cache unreachable; rendering %s uncached", request.path)
+            version, response = lookup(request)
+        except CacheUnavailable:
             return _uncached(request, view(request, *args, **kwargs))
+        if response is not None:
+            return response
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming or response.cookies:
             return response
@@ -190,7 +205,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         response["ETag"] = _etag(response.content)
         headers = [(k, v) for k, v in response.items() if k.lower() not in {"set-cookie"}]
         try:
-            cache.set(_page_key(request, version), (200, response.content, headers), seconds)
+            cache.set(_page_key(request, version), (200, response.content, headers), page_seconds())
         except CACHE_ERRORS:
             logger.exception("Could not store %s in the public page cache", request.path)
         return _finish(request, response, version.changed_at)
@@ -220,11 +235,11 @@ class CachedPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES and is_cacheable(request):
             try:
-                response = cached_page(request)
-            except CACHE_ERRORS:
-                response = None  # public_page renders it uncached and says so in the log
+                response = lookup(request)[1]
+            except CacheUnavailable:
+                response = None  # public_page renders the page uncached
             if response is not None:
                 return response
         return self.get_response(request)

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 
+from articles.caching import current_version
 from articles.models import Article
 from tests.factories import ArticleFactory
 
@@ -94,3 +95,11 @@ def test_healthz_names_the_cache_when_it_is_down(client, settings):
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "cache": "unavailable"}
     assert "Traceback" not in response.content.decode()
+
+
+def test_each_request_reads_the_site_version_once(client, settings, story):
+    # With no cache the version comes from the database: the fast path and the view share it.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with mock.patch("articles.caching.current_version", wraps=current_version) as version:
+        assert client.get(story.get_absolute_url()).status_code == 200
+    assert version.call_count == 1
