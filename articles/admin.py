@@ -7,10 +7,11 @@ only through articles/workflow.py. These classes ask both and never decide on th
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
-from django.http import Http404, HttpResponseNotAllowed
+from django.db.models import Exists, F, OuterRef, Q
+from django.http import Http404, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from interviews.admin import ExchangeInline, InterviewInline
 
-from . import permissions, revisions, translation, workflow
+from . import permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
     EditConflict,
@@ -80,39 +81,80 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
-class ContributorFilter(admin.SimpleListFilter):
-    """Stories crediting one contributor; only contributors with bylines are offered."""
+class InputFilter(admin.SimpleListFilter):
+    """A filter typed into a box rather than picked from a list of links.
+
+    A newsroom has hundreds of tags and contributors: listed as links they cost two queries and
+    a third of the story list's time at 100,000 stories, and nobody scrolls through them.
+    """
+
+    template = "admin/input_filter.html"
+
+    def lookups(self, request, model_admin):
+        return []
+
+    def has_output(self):
+        return True
+
+    def value(self):
+        return (super().value() or "").strip()[:100] or None
+
+    def choices(self, changelist):
+        others = QueryDict(
+            changelist.get_query_string(remove=[self.parameter_name, PAGE_VAR]).lstrip("?")
+        )
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "All",
+            "parameter_name": self.parameter_name,
+            "value": self.value() or "",
+            "hidden": [(name, value) for name in others for value in others.getlist(name)],
+        }
+
+
+class ContributorFilter(InputFilter):
+    """Stories crediting a contributor whose name holds what was typed."""
 
     title = "contributor"
     parameter_name = "contributor"
 
-    def lookups(self, request, model_admin):
-        # EXISTS rather than DISTINCT over every byline: the archive's size does not matter.
-        credited = Contributor.objects.filter(
-            Exists(Byline.objects.filter(contributor=OuterRef("pk")))
-        )
-        return [(str(c.pk), c.name) for c in credited.order_by("name")]
-
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(bylines__contributor_id=self.value()).distinct()
-        return queryset
+        if not self.value():
+            return queryset
+        # EXISTS, not a join: no DISTINCT over whole story rows, and no duplicate rows.
+        credited = Byline.objects.filter(article=OuterRef("pk"))
+        if self.value().isdigit():
+            credited = credited.filter(contributor_id=int(self.value()))
+        else:
+            credited = credited.filter(contributor__name__icontains=self.value())
+        return queryset.filter(Exists(credited))
 
 
-class TagFilter(admin.SimpleListFilter):
+class TagFilter(InputFilter):
+    """Stories with the tag typed (its name or its slug, in any case)."""
+
     title = "tag"
     parameter_name = "tag"
 
-    def lookups(self, request, model_admin):
-        from taggit.models import Tag, TaggedItem
-
-        used = Tag.objects.filter(Exists(TaggedItem.objects.filter(tag=OuterRef("pk"))))
-        return [(tag.slug, tag.name) for tag in used.order_by("name")]
-
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(tags__slug=self.value()).distinct()
-        return queryset
+        if not self.value():
+            return queryset
+        from taggit.models import TaggedItem
+
+        tagged = TaggedItem.objects.filter(
+            Q(tag__name__iexact=self.value()) | Q(tag__slug=self.value()),
+            object_id=OuterRef("pk"),
+            content_type__app_label="articles",
+            content_type__model="article",
+        )
+        return queryset.filter(Exists(tagged))
+
+
+class StoryChangeList(ChangeList):
+    def get_queryset(self, request, exclude_parameters=None):
+        # The list shows no long text: leave fifty stories' bodies in the database.
+        return super().get_queryset(request, exclude_parameters).without_text()
 
 
 @admin.register(Article)
@@ -128,13 +170,24 @@ class ArticleAdmin(admin.ModelAdmin):
         "published_at",
         "updated_at",
     )
-    list_filter = ("kind", "section", "status", TagFilter, ContributorFilter)
+    # By publication date with a filter rather than date_hierarchy, whose year links cost a
+    # DISTINCT over the whole archive on every page (30-40 ms at 100,000 stories).
+    list_filter = (
+        "kind",
+        "section",
+        "status",
+        ("published_at", admin.DateFieldListFilter),
+        TagFilter,
+        ContributorFilter,
+    )
+    # On PostgreSQL get_search_results() uses the stored full-text vector instead, which holds
+    # all of these; these serve SQLite.
     search_fields = ("headline", "dek", "body", "bylines__contributor__name")
+    search_help_text = "Words of the headline, standfirst, text or questions, or a contributor."
     list_select_related = ("section",)
     list_per_page = 50
     # No COUNT(*) of the whole archive on every filtered page.
     show_full_result_count = False
-    date_hierarchy = "published_at"
     inlines = (BylineInline, InterviewInline, ExchangeInline, CorrectionInline)
     actions = ("approve_selected", "send_selected_to_translation_review", "publish_selected")
     change_form_template = "admin/articles/article/change_form.html"
@@ -156,6 +209,23 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).for_listing()
         return permissions.visible_articles(queryset, user=request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return StoryChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL, every word (or the start of one) in the stored full-text vector.
+
+        Django's search would run icontains over every story's text, joined to bylines and so
+        wrapped in DISTINCT: 15-20 s at 100,000 stories. The GIN-indexed vector holds the
+        headline, standfirst, text, exchanges and contributors' names; an exact slug matches too.
+        """
+        if not search.is_postgresql():
+            return super().get_search_results(request, queryset, search_term)
+        query = search.prefix_query(search_term)
+        if query is None:
+            return queryset, False
+        return queryset.filter(Q(search_vector=query) | Q(slug=search_term.strip())), False
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -486,7 +556,11 @@ class ArticleAdmin(admin.ModelAdmin):
         if revision is None:
             self.message_user(request, "That revision does not exist.", messages.ERROR)
             return redirect("admin:articles_article_revisions", pk=pk)
-        revisions.restore(obj, revision, by=request.user)
+        try:
+            revisions.restore(obj, revision, by=request.user)
+        except revisions.RestoreRefused as refusal:
+            self.message_user(request, str(refusal), messages.ERROR)
+            return redirect("admin:articles_article_revisions", pk=pk)
         self.message_user(
             request, f"Revision {revision.number} restored, as a new revision.", messages.SUCCESS
         )

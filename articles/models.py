@@ -326,6 +326,8 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_status_pub_idx"),
+            # Every story newest first, drafts included: the admin's story list.
+            models.Index(fields=["-published_at", "-id"], name="article_latest_idx"),
             # Live stories newest first, in the order every listing, feed and sitemap reads them.
             models.Index(
                 fields=["-published_at", "-id"],

@@ -51,6 +51,19 @@ def clean_query(text: str) -> str:
     return " ".join(text.split())[:MAX_QUERY_LENGTH]
 
 
+def prefix_query(text: str) -> SearchQuery | None:
+    """Every word of `text`, or a word that starts with it ("Raq" finds "Raqqa"); None if
+    `text` has no word. The desk's search: editors type fragments of what they remember.
+
+    Only letters and digits reach the query, so nothing typed can be tsquery syntax.
+    """
+    words = re.findall(r"[^\W_]+", clean_query(text))[:8]
+    if not words:
+        return None
+    raw = " & ".join(f"{word}:*" for word in words)
+    return SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+
+
 def mark(snippet: str) -> SafeString:
     """Escape a snippet, then turn the match markers into <mark> elements."""
     escaped = escape(snippet)

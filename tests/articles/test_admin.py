@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -179,7 +181,33 @@ def test_filters_narrow_stories_by_kind_section_status_tag_and_contributor(edito
     assert found({"section__id__exact": section.pk}) == {interview}
     assert found({"status__exact": "published"}) == {published}
     assert found({"tag": "truce"}) == {interview}
+    assert found({"tag": "TRUCE"}) == {interview}
+    assert found({"tag": "truc"}) == set()
     assert found({"contributor": contributor.pk}) == {interview}
+    assert found({"contributor": contributor.name[2:-2].upper()}) == {interview}
+    assert found({"contributor": "nobody by that name"}) == set()
+    assert found({"kind__exact": "interview", "tag": "truce"}) == {interview}
+
+
+def test_typed_filters_keep_the_other_filters_and_the_search(editor_client):
+    ArticleFactory(tags=["truce"])
+    response = editor_client.get(CHANGELIST, {"kind__exact": "news", "q": "<x>", "tag": "truce"})
+    html = response.content.decode()
+    # Each typed filter's form carries the other parameters, escaped, and drops its own.
+    assert '<input type="hidden" name="kind__exact" value="news">' in html
+    assert '<input type="hidden" name="q" value="&lt;x&gt;">' in html
+    assert 'name="tag" value="truce"' in html
+    assert 'name="contributor" value=""' in html
+
+
+def test_the_story_list_lists_no_tags_or_contributors_to_pick_from(editor_client):
+    ArticleFactory.create_batch(3, byline_count=2, tags=["a", "b", "c"])
+    with CaptureQueriesContext(connection) as captured:
+        editor_client.get(CHANGELIST)
+    sql = " ".join(query["sql"] for query in captured.captured_queries)
+    # The rows' own tags and bylines are prefetched; no list of every tag or contributor.
+    assert 'FROM "taggit_tag" WHERE' not in sql
+    assert 'FROM "articles_contributor" WHERE' not in sql
 
 
 # The add form

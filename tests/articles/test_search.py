@@ -187,3 +187,23 @@ def test_common_words_rank_the_newest_matches_and_the_page_says_so(client, monke
     assert sorted(headlines("truce")) == [f"Truce story {d} days old" for d in (0, 1, 2)]
     page = client.get("/search/?q=truce").content.decode()
     assert "The 3 most recent of many results" in page
+
+
+@postgresql_only
+def test_the_desk_search_finds_any_story_by_word_start_text_contributor_or_slug(editor_client):
+    draft = ArticleFactory(
+        headline="Water returns to Raqqa", body="<p>The pumping station reopened.</p>"
+    )
+    BylineFactory(article=draft, contributor=ContributorFactory(name="Hadi Suleiman"))
+    ArticleFactory(published=True, headline="Bread prices in Yalda")
+    for words in ("Raq", "pumping station", "suleiman", draft.slug):
+        response = editor_client.get("/admin/articles/article/", {"q": words})
+        assert list(response.context["cl"].result_list) == [draft], words
+
+
+@postgresql_only
+def test_the_desk_search_takes_any_text_without_an_error(editor_client):
+    ArticleFactory(headline="Water returns to Raqqa")
+    for words in ("':* | !(", "<script>alert(1)</script>", "_", "\x00", "رقة"):
+        response = editor_client.get("/admin/articles/article/", {"q": words})
+        assert response.status_code == 200, words
