@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +51,11 @@ CACHE_ERRORS = _cache_errors()
 
 
 def page_seconds() -> int:
-    """How long a rendered page stays in the cache; 0 turns page caching off."""
+    """How long a rendered page stays in the cache; 0 when page caching is off, by
+    PUBLIC_PAGE_CACHE_SECONDS=0 or by having no cache at all (CACHE_URL=dummy://), in which
+    case not even the site version is looked up."""
+    if isinstance(caches["default"], DummyCache):
+        return 0
     return int(getattr(settings, "PUBLIC_PAGE_CACHE_SECONDS", 600))
 
 
