@@ -59,6 +59,7 @@ def collect_static(source: Path, commit: str) -> Path:
     """Hashed, compressed static files as production serves them (WhiteNoise's manifest)."""
     root = Path(tempfile.gettempdir()) / f"newsroom-bench-static-{commit[:12]}"
     env = dict(os.environ, DEBUG="0", SECRET_KEY="collectstatic-" + "x" * 50, STATIC_ROOT=str(root))
+    env["ALLOWED_HOSTS"] = "127.0.0.1"  # the settings refuse DEBUG=0 without a host name
     env.pop("PLAIN_STATIC", None)
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],

@@ -39,6 +39,14 @@ if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+# Without DEBUG an empty list refuses every request with 400 Bad Request: a site that starts,
+# passes a process check and serves nobody. Better to say so before the first request.
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set in the environment when DEBUG is off: the host names the "
+        "site answers to, comma-separated (e.g. ALLOWED_HOSTS=news.example.org). Without them "
+        "every request is refused with 400 Bad Request."
+    )
 # Names that only ever reach this machine. DEBUG shows tracebacks with settings and local
 # variables to whoever triggers an error, so it is refused for any other host name.
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1", "testserver"}
@@ -295,6 +303,26 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+# SMTP, for EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend. TLS is STARTTLS on the
+# submission port, SSL is TLS from the first byte; the port follows the choice unless given.
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    # Django objects only when a message is sent, and notifications log that and carry on: the
+    # desk would get no mail at all, with nothing at startup to say why.
+    raise ImproperlyConfigured(
+        "EMAIL_USE_TLS and EMAIL_USE_SSL are both on; set only one: EMAIL_USE_TLS=1 for "
+        "STARTTLS (usually port 587) or EMAIL_USE_SSL=1 for implicit TLS (usually port 465)."
+    )
+EMAIL_PORT = int(
+    os.environ.get("EMAIL_PORT") or (465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+)
+# Notifications go out while the request that moved the story is still open: a mail server that
+# stops answering costs this many seconds, never a hung worker.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT") or 10)
 
 # Production safety. Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER=1.
 if env_bool("SECURE_PROXY_SSL_HEADER", False):

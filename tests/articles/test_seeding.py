@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 UNTIL = "2025-06-30"
 
 
+@pytest.fixture(autouse=True)
+def _debug_on(settings):
+    """As on a developer's machine or the benchmark's database: the command refuses otherwise."""
+    settings.DEBUG = True
+
+
 def seed(stories: int = 50, seed: int = 7) -> str:
     out, err = StringIO(), StringIO()
     call_command(
@@ -130,3 +136,32 @@ def test_refuses_a_seed_already_used_and_bad_counts():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("seed_archive", "--stories=0", stdout=StringIO(), stderr=StringIO())
     assert Article.objects.count() == 10
+
+
+def test_refuses_to_run_with_debug_off_and_writes_nothing(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="runs only with DEBUG on.*--force"):
+        call_command(
+            "seed_archive", "--stories=5", "--no-progress", stdout=StringIO(), stderr=StringIO()
+        )
+
+    assert not Article.objects.exists()
+
+
+def test_force_seeds_with_debug_off(settings):
+    settings.DEBUG = False
+    out = StringIO()
+
+    call_command(
+        "seed_archive",
+        "--stories=5",
+        f"--until={UNTIL}",
+        "--no-progress",
+        "--force",
+        stdout=out,
+        stderr=StringIO(),
+    )
+
+    assert "Seeded 5 stories" in out.getvalue()
+    assert Article.objects.published().count() == 5

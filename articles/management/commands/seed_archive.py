@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from articles.seeding import BATCH_SIZE, seed_archive
@@ -27,8 +28,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
 
-    def handle(self, *args, stories, seed, until, batch_size, no_progress, **options):
+    def handle(self, *args, stories, seed, until, batch_size, no_progress, force, **options):
+        # The stories go live at once with no workflow history: on a real newsroom's database
+        # that is invented stories on the public site, some under existing contributors' names.
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_archive publishes invented stories without the editorial workflow, so it "
+                "runs only with DEBUG on; on a benchmark or scratch database with DEBUG off, "
+                "add --force."
+            )
         if stories < 1:
             raise CommandError("--stories must be at least 1.")
         if batch_size < 1:

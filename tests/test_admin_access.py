@@ -1,0 +1,279 @@
+"""Who gets which admin page: one table of admin URLs x {anonymous, reporter, translator, editor}.
+
+tests/test_security.py requests every admin URL as every role and checks that nothing leaks or
+breaks; this table says exactly what each person gets, from DESIGN.md's roles as
+articles/permissions.py implements them: a reporter edits only their own stories and only while
+they are drafts; a translator edits the source text and the translation only while a story is in
+translation review; an editor may do everything on the desk. Accounts are a superuser's job: no
+role, editors included, holds a permission on users.
+
+What the answers mean:
+
+- 200 is a page. On a change page it is "edit" (a form that saves) or "view" (read only).
+- LOGIN is a 302 to the admin's sign-in page: nobody is signed in.
+- HOME is a 302 to the admin's home page: Django's answer to an object outside the person's
+  queryset (articles.permissions.visible_articles), so its existence is not confirmed.
+- 404 is the desk's own pages' answer to a story the person may not open; 403 a page or
+  model the role has no permission for; 405 a page that only takes POST.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from taggit.models import Tag
+
+from articles import workflow
+from articles.models import Article, Contributor, Image, Section, StatusChange
+from articles.roles import REPORTER
+from tests.factories import (
+    ArticleFactory,
+    ContributorFactory,
+    ImageFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+Status = Article.Status
+
+WHO = ("anonymous", "reporter", "translator", "editor")
+LOGIN = "302 /admin/login/"
+HOME = "302 /admin/"
+EDIT, VIEW = "edit", "view"
+
+
+@dataclass
+class Desk:
+    """A reporter's stories in four states, someone else's drafts, and one of everything else."""
+
+    people: dict
+    own_draft: Article
+    others_draft: Article
+    others_translated_draft: Article
+    in_review: Article
+    published: Article
+    first_revision: int
+    second_revision: int
+    tag: Tag
+    contributor: Contributor
+    section: Section
+    image: Image
+    status_change: StatusChange
+
+
+@pytest.fixture
+def desk(reporter, translator, editor) -> Desk:
+    someone = UserFactory(username="someone", role=REPORTER)
+    own_draft = ArticleFactory(created_by=reporter)
+    own_draft.body = "<p>Second save.</p>"
+    own_draft.save()  # a second revision, so there are two to compare
+    first, second = own_draft.history.order_by("history_id").values_list("history_id", flat=True)
+    # Through the real moves, which also write the audit trail's rows.
+    in_review = ArticleFactory(
+        created_by=reporter, original_language="ar", source_headline="عنوان", source_body="نص"
+    )
+    workflow.transition(in_review, "submit", by=reporter)
+    workflow.transition(in_review, "send_to_translation_review", by=editor)
+    return Desk(
+        people={"reporter": reporter, "translator": translator, "editor": editor},
+        own_draft=own_draft,
+        others_draft=ArticleFactory(created_by=someone),
+        others_translated_draft=ArticleFactory(created_by=someone, original_language="ar"),
+        in_review=in_review,
+        published=ArticleFactory(created_by=reporter, published=True),
+        first_revision=first,
+        second_revision=second,
+        tag=Tag.objects.create(name="Daraa"),
+        contributor=ContributorFactory(),
+        section=SectionFactory(),
+        image=ImageFactory(),
+        status_change=StatusChange.objects.filter(article=in_review).first(),
+    )
+
+
+def admin(name: str, attribute: str | None = None) -> Callable[[Desk], str]:
+    """The URL of admin page `name`, for the desk object held in `attribute` if any."""
+    return lambda d: reverse(f"admin:{name}", args=[getattr(d, attribute).pk] if attribute else [])
+
+
+def story(page: str, attribute: str, *extra) -> Callable[[Desk], str]:
+    """The URL of a story's admin page, for the story held in `attribute` (then `extra` args)."""
+    return lambda d: reverse(
+        f"admin:articles_article_{page}",
+        args=[getattr(d, attribute).pk, *(getattr(d, e) for e in extra)],
+    )
+
+
+def compare(d: Desk) -> str:
+    url = reverse("admin:articles_article_compare", args=[d.own_draft.pk])
+    return f"{url}?a={d.first_revision}&b={d.second_revision}"
+
+
+def own_draft_page(page: str) -> str:
+    """A 302 to one of the own draft's admin pages, filled in with the desk's ids later."""
+    return f"302 /admin/articles/article/{{d.own_draft.pk}}/{page}/"
+
+
+# page, method, URL, and what (anonymous, reporter, translator, editor) get.
+TABLE = [
+    ("index", "get", admin("index"), (LOGIN, 200, 200, 200)),
+    ("story list", "get", admin("articles_article_changelist"), (LOGIN, 200, 200, 200)),
+    ("story add", "get", admin("articles_article_add"), (LOGIN, 200, 403, 200)),
+    ("own draft", "get", story("change", "own_draft"), (LOGIN, EDIT, HOME, EDIT)),
+    ("someone else's draft", "get", story("change", "others_draft"), (LOGIN, HOME, HOME, EDIT)),
+    (
+        "someone else's draft with an original language",
+        "get",
+        story("change", "others_translated_draft"),
+        (LOGIN, HOME, VIEW, EDIT),
+    ),
+    (
+        "own story in translation review",
+        "get",
+        story("change", "in_review"),
+        (LOGIN, VIEW, EDIT, EDIT),
+    ),
+    ("own published story", "get", story("change", "published"), (LOGIN, VIEW, HOME, EDIT)),
+    ("history of own draft", "get", story("history", "own_draft"), (LOGIN, 200, HOME, 200)),
+    ("revisions of own draft", "get", story("revisions", "own_draft"), (LOGIN, 200, 404, 200)),
+    (
+        "revisions of someone else's draft",
+        "get",
+        story("revisions", "others_draft"),
+        (LOGIN, 404, 404, 200),
+    ),
+    ("compare two revisions", "get", compare, (LOGIN, 200, 404, 200)),
+    (
+        "restore a revision, by GET",
+        "get",
+        story("restore", "own_draft", "first_revision"),
+        (LOGIN, 405, 405, 405),
+    ),
+    (
+        "restore a revision",
+        "post",
+        story("restore", "own_draft", "first_revision"),
+        # The reporter is sent back to the revisions with "Only editors restore revisions."
+        (LOGIN, own_draft_page("revisions"), 404, own_draft_page("change")),
+    ),
+    ("preview of own draft", "get", story("preview", "own_draft"), (LOGIN, 200, 404, 200)),
+    (
+        "preview of someone else's draft",
+        "get",
+        story("preview", "others_draft"),
+        (LOGIN, 404, 404, 200),
+    ),
+    (
+        # Translators see every story with an original language, drafts included.
+        "preview of someone else's draft with an original language",
+        "get",
+        story("preview", "others_translated_draft"),
+        (LOGIN, 404, 200, 200),
+    ),
+    ("translation review", "get", story("translation", "in_review"), (LOGIN, 200, 200, 200)),
+    ("paste copy", "get", admin("articles_article_paste"), (LOGIN, 200, 403, 200)),
+    ("tag list", "get", admin("taggit_tag_changelist"), (LOGIN, 200, 200, 200)),
+    ("tag add", "get", admin("taggit_tag_add"), (LOGIN, 200, 403, 200)),
+    ("tag change", "get", admin("taggit_tag_change", "tag"), (LOGIN, VIEW, VIEW, EDIT)),
+    ("tag delete", "get", admin("taggit_tag_delete", "tag"), (LOGIN, 403, 403, 200)),
+    ("contributor list", "get", admin("articles_contributor_changelist"), (LOGIN, 200, 200, 200)),
+    ("contributor add", "get", admin("articles_contributor_add"), (LOGIN, 200, 403, 200)),
+    ("section list", "get", admin("articles_section_changelist"), (LOGIN, 200, 200, 200)),
+    ("section add", "get", admin("articles_section_add"), (LOGIN, 403, 403, 200)),
+    ("image list", "get", admin("articles_image_changelist"), (LOGIN, 200, 200, 200)),
+    ("image add", "get", admin("articles_image_add"), (LOGIN, 200, 403, 200)),
+    ("audit trail", "get", admin("articles_statuschange_changelist"), (LOGIN, 403, 403, 200)),
+    (
+        "audit trail entry",
+        "get",
+        admin("articles_statuschange_change", "status_change"),
+        (LOGIN, 403, 403, VIEW),
+    ),
+    ("user list", "get", admin("auth_user_changelist"), (LOGIN, 403, 403, 403)),
+    ("user add", "get", admin("auth_user_add"), (LOGIN, 403, 403, 403)),
+    (
+        "user change",
+        "get",
+        lambda d: reverse("admin:auth_user_change", args=[d.people["reporter"].pk]),
+        (LOGIN, 403, 403, 403),
+    ),
+    # Signed-in staff in these tests are past the second factor already: verifying again just
+    # goes on to the admin, and they may add an app or replace their recovery codes.
+    ("two-factor verify", "get", lambda d: reverse("two_factor:verify"), (LOGIN, HOME, HOME, HOME)),
+    ("two-factor setup", "get", lambda d: reverse("two_factor:setup"), (LOGIN, 200, 200, 200)),
+    (
+        "two-factor recovery codes",
+        "get",
+        lambda d: reverse("two_factor:recovery-codes"),
+        (LOGIN, 200, 200, 200),
+    ),
+]
+
+
+def answer(response) -> object:
+    """The response in the table's words: a status, LOGIN/HOME-style redirects, edit or view."""
+    if response.status_code == 302:
+        return f"302 {urlsplit(response['Location']).path}"
+    if response.status_code == 200 and response.context and "adminform" in response.context:
+        if response.context.get("change"):
+            return EDIT if response.context["has_change_permission"] else VIEW
+    return response.status_code
+
+
+def expected_answer(value: object, desk: Desk) -> object:
+    return value.format(d=desk) if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize(
+    "method, url, expected",
+    [pytest.param(method, url, expected, id=page) for page, method, url, expected in TABLE],
+)
+def test_each_admin_page_answers_each_role_as_designed(desk, method, url, expected):
+    got, want = {}, {}
+    for who, value in zip(WHO, expected, strict=True):
+        client = Client()
+        if who != "anonymous":
+            client.force_login(desk.people[who])
+        got[who] = answer(getattr(client, method)(url(desk)))
+        want[who] = expected_answer(value, desk)
+    assert got == want
+
+
+def test_the_table_covers_every_role_and_the_pages_asked_for():
+    pages = {page for page, *_ in TABLE}
+    assert len(pages) == len(TABLE)
+    assert {
+        "index",
+        "story list",
+        "story add",
+        "own draft",
+        "someone else's draft",
+        "own story in translation review",
+        "own published story",
+        "history of own draft",
+        "revisions of own draft",
+        "compare two revisions",
+        "restore a revision",
+        "preview of own draft",
+        "translation review",
+        "paste copy",
+        "tag add",
+        "tag change",
+        "tag delete",
+        "contributor list",
+        "contributor add",
+        "section list",
+        "section add",
+        "image list",
+        "image add",
+        "audit trail",
+        "audit trail entry",
+        "user list",
+        "two-factor verify",
+        "two-factor setup",
+        "two-factor recovery codes",
+    } <= pages
