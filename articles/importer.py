@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
+from simple_history.utils import bulk_create_with_history
 
 from interviews.models import Exchange, Interview
 from interviews.parsing import (
@@ -438,6 +439,8 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
     A story that has moved on in the workflow is left as it is: the desk owns it now.
     """
     slug = story.slug or slug_for(story.headline)
+    # Every row below keeps a historical row (articles/revisions.py), credited to `by`.
+    user = by if by is not None and by.is_authenticated else None
     with transaction.atomic():
         article = Article.objects.select_for_update().filter(slug=slug).first()
         if article is not None and article.status != Article.Status.DRAFT:
@@ -449,7 +452,7 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
             )
         created = article is None
         if created:
-            article = Article(slug=slug, created_by=by if by and by.is_authenticated else None)
+            article = Article(slug=slug, created_by=user)
         article.headline = story.headline
         article.dek = story.dek
         article.body = story.body_html
@@ -466,6 +469,7 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
             article.source_body = "\n\n".join(story.source_intro)
         if not created:
             article.version += 1
+        article._history_user = user
         article.save()
 
         if story.tags is not None:
@@ -478,35 +482,42 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser | None = None) -> Imp
                 if (contributor.pk, credit.role) in seen:
                     continue
                 seen.add((contributor.pk, credit.role))
-                Byline.objects.create(
+                byline = Byline(
                     article=article, contributor=contributor, role=credit.role, position=position
                 )
+                byline._history_user = user
+                byline.save()
         if story.interviewee_name:
-            Interview.objects.update_or_create(
-                article=article,
-                defaults={
-                    "interviewee_name": story.interviewee_name,
-                    "interviewee_description": story.interviewee_description,
-                },
-            )
+            interview = Interview.objects.filter(article=article).first()
+            interview = interview or Interview(article=article)
+            interview.interviewee_name = story.interviewee_name
+            interview.interviewee_description = story.interviewee_description
+            interview._history_user = user
+            interview.save(force_insert=interview._state.adding)
         article.exchanges.all().delete()
-        Exchange.objects.bulk_create(
-            Exchange(
-                article=article,
-                position=position,
-                question=exchange.question,
-                answer="\n\n".join(exchange.answer),
-                question_original=source.question if source else "",
-                answer_original="\n\n".join(source.answer) if source else "",
-            )
-            for position, (exchange, source) in enumerate(
-                zip(
-                    story.exchanges,
-                    story.source_exchanges or [None] * len(story.exchanges),
-                    strict=True,
-                ),
-                start=1,
-            )
+        # A plain bulk_create writes no historical rows, and a revision without its exchanges
+        # would delete every one of them when restored: write both, in two INSERTs.
+        bulk_create_with_history(
+            [
+                Exchange(
+                    article=article,
+                    position=position,
+                    question=exchange.question,
+                    answer="\n\n".join(exchange.answer),
+                    question_original=source.question if source else "",
+                    answer_original="\n\n".join(source.answer) if source else "",
+                )
+                for position, (exchange, source) in enumerate(
+                    zip(
+                        story.exchanges,
+                        story.source_exchanges or [None] * len(story.exchanges),
+                        strict=True,
+                    ),
+                    start=1,
+                )
+            ],
+            Exchange,
+            default_user=user,
         )
         # Exchanges went in by bulk_create, which tells nobody: refresh what search finds.
         refresh_search_vectors([article.pk])

@@ -12,6 +12,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -48,6 +49,10 @@ LABELS = {
     "source_dek": "Original standfirst",
     "source_body": "Original text",
 }
+
+
+class RestoreRefused(Exception):
+    """The revision cannot be written back as it is; the message says why and what to do."""
 
 
 @dataclass
@@ -186,9 +191,21 @@ def compare(older: Revision, newer: Revision) -> list[Difference]:
 
 
 def restore(article: Article, revision: Revision, *, by: AbstractBaseUser) -> Article:
-    """Write `revision`'s content back into `article` as a new save by `by`."""
+    """Write `revision`'s content back into `article` as a new save by `by`.
+
+    Raises RestoreRefused, having changed nothing, when the revision's address has since gone to
+    another story: addresses are unique, and taking it back would break that story's links.
+    """
     with transaction.atomic():
         current = Article.objects.select_for_update().get(pk=article.pk)
+        slug = revision.fields["slug"]
+        holder = Article.objects.filter(slug=slug).exclude(pk=current.pk).first()
+        if holder is not None:
+            raise RestoreRefused(
+                f"Revision {revision.number} was not restored: its address "
+                f"{reverse('articles:detail', args=[slug])} now belongs to “{holder.headline}”. "
+                "Change that story's address first."
+            )
         for name in RESTORED_FIELDS:
             setattr(current, name, revision.fields[name])
         if current.section_id and not Section.objects.filter(pk=current.section_id).exists():

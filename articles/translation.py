@@ -5,6 +5,14 @@ answer. When a translation passes review, each segment's source text is fingerpr
 (ReviewedSegment). A segment whose source no longer matches its fingerprint is stale, and a story
 with a stale segment cannot be published: articles/workflow.py asks stale_segments() before
 publishing or scheduling.
+
+Paragraphs, questions and answers come in lists, where a place does not identify a segment for
+long: one paragraph inserted at the top moves every later one. So each list is lined up, in
+order, with the fingerprints it was reviewed with (align()): a segment whose source matches one
+is unchanged; one standing where a changed one stood is stale, with a diff against it; a new one
+was never reviewed; and reviewed source with no segment left was removed from the original,
+which is a change too. Keys are places ("body:2", "exchange:0:answer"), never database ids: a
+restore writes the exchanges again under new ids.
 """
 
 import difflib
@@ -15,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
@@ -24,6 +33,16 @@ from interviews.models import INSERTION, paragraphs
 from .models import Article, ReviewedSegment
 
 BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|figcaption)>|<br\s*/?>", re.IGNORECASE)
+# A segment in a list: "body:2", "exchange:0:question". Older reviews keyed exchanges by database
+# id; those ids still sort in reading order, which is all align() needs from a key.
+LISTED_KEY = re.compile(r"^(body|exchange):(\d+)(:question|:answer)?$")
+REMOVED_LABELS = {
+    "headline": "Headline removed from the original",
+    "dek": "Standfirst removed from the original",
+    "body": "Paragraph removed from the original",
+    "exchange:question": "Question removed from the original",
+    "exchange:answer": "Answer removed from the original",
+}
 
 
 @dataclass
@@ -36,12 +55,16 @@ class Segment:
 
 @dataclass
 class SegmentReview:
-    """One row of the review page: a segment with what the reviewer needs to know about it."""
+    """One row of the review page: a segment with what the reviewer needs to know about it.
+
+    A row that `is_removed` stands for reviewed source the original no longer has.
+    """
 
     segment: Segment
     reviewed: ReviewedSegment | None
     fingerprint: str
     flags: list[str] = field(default_factory=list)
+    is_removed: bool = False
 
     @property
     def is_stale(self) -> bool:
@@ -91,19 +114,19 @@ def segments(article: Article) -> list[Segment]:
                 english_paragraphs[i] if i < len(english_paragraphs) else "",
             )
         )
-    for number, exchange in enumerate(article.exchanges.order_by("position"), start=1):
+    for i, exchange in enumerate(article.exchanges.order_by("position")):
         result.append(
             Segment(
-                f"exchange:{exchange.pk}:question",
-                f"Question {number}",
+                f"exchange:{i}:question",
+                f"Question {i + 1}",
                 exchange.question_original,
                 exchange.question,
             )
         )
         result.append(
             Segment(
-                f"exchange:{exchange.pk}:answer",
-                f"Answer {number}",
+                f"exchange:{i}:answer",
+                f"Answer {i + 1}",
                 exchange.answer_original,
                 exchange.answer,
             )
@@ -111,12 +134,77 @@ def segments(article: Article) -> list[Segment]:
     return result
 
 
+def _list_and_place(key: str) -> tuple[str, int]:
+    """Which list a key belongs to ("body", "exchange:answer"...) and its place in it."""
+    match = LISTED_KEY.match(key)
+    if match is None:
+        return key, 0  # the headline and the standfirst stand alone
+    return match.group(1) + (match.group(3) or ""), int(match.group(2))
+
+
+def align(
+    current: list[Segment], reviewed: list[ReviewedSegment]
+) -> tuple[dict[str, ReviewedSegment], list[tuple[int, ReviewedSegment]]]:
+    """Line up a list's segments with the review rows of that list, both in reading order.
+
+    Returns the review row each segment answers to (unchanged when the fingerprints agree, to
+    diff against when they do not), and the review rows no segment answers to, each with the
+    place of the segment it stood before.
+    """
+    matcher = difflib.SequenceMatcher(
+        a=[row.source_fingerprint for row in reviewed],
+        b=[fingerprint(segment.source) for segment in current],
+        autojunk=False,
+    )
+    paired: dict[str, ReviewedSegment] = {}
+    removed: list[tuple[int, ReviewedSegment]] = []
+    for _op, a1, a2, b1, b2 in matcher.get_opcodes():
+        # Equal runs pair one for one; so do changed ones, as far as they go. What is left over
+        # was inserted (no review row) or removed (no segment).
+        common = min(a2 - a1, b2 - b1)
+        for offset in range(common):
+            paired[current[b1 + offset].key] = reviewed[a1 + offset]
+        removed.extend((b1 + common, reviewed[a]) for a in range(a1 + common, a2))
+    return paired, removed
+
+
 def review(article: Article) -> list[SegmentReview]:
-    """Every segment with its review record, fingerprint and flags, for the review page."""
-    reviewed = {r.key: r for r in article.reviewed_segments.all()}
+    """Every segment with its review record, fingerprint and flags, for the review page.
+
+    Source that was reviewed and has since been removed from the original gets a row of its own,
+    where the segment after it would be.
+    """
+    reviewed_lists: dict[str, list[tuple[int, ReviewedSegment]]] = {}
+    for record in article.reviewed_segments.all():
+        name, place = _list_and_place(record.key)
+        reviewed_lists.setdefault(name, []).append((place, record))
+    current = segments(article)
+    current_lists: dict[str, list[Segment]] = {}
+    for segment in current:
+        current_lists.setdefault(_list_and_place(segment.key)[0], []).append(segment)
+
+    paired: dict[str, ReviewedSegment] = {}
+    removed_before: dict[str | None, list[ReviewedSegment]] = {}
+    for name, records in reviewed_lists.items():
+        in_order = [record for _, record in sorted(records, key=lambda pair: pair[0])]
+        listed = current_lists.get(name, [])
+        matched, removed = align(listed, in_order)
+        paired.update(matched)
+        empty = fingerprint("")
+        for place, record in removed:
+            if record.source_fingerprint == empty:
+                continue  # nothing was there to translate, so nothing went missing
+            # Shown before the segment now in its place, or after the list's last one.
+            if place < len(listed):
+                anchor = listed[place].key
+            else:
+                anchor = f"after:{listed[-1].key}" if listed else None
+            removed_before.setdefault(anchor, []).append(record)
+
     rows = []
-    for segment in segments(article):
-        row = SegmentReview(segment, reviewed.get(segment.key), fingerprint(segment.source))
+    for segment in current:
+        rows.extend(_removed_row(r) for r in removed_before.pop(segment.key, []))
+        row = SegmentReview(segment, paired.get(segment.key), fingerprint(segment.source))
         if segment.source and not segment.translation:
             row.flags.append("no translation")
         if segment.translation and not segment.source:
@@ -124,7 +212,20 @@ def review(article: Article) -> list[SegmentReview]:
         if unsourced_insertions(segment.translation, segment.source):
             row.flags.append("not in source")
         rows.append(row)
+        rows.extend(_removed_row(r) for r in removed_before.pop(f"after:{segment.key}", []))
+    for records in removed_before.values():
+        rows.extend(_removed_row(r) for r in records)
     return rows
+
+
+def _removed_row(record: ReviewedSegment) -> SegmentReview:
+    name = _list_and_place(record.key)[0]
+    label = REMOVED_LABELS.get(name, "Removed from the original")
+    # "removed:" keeps its key apart from the segment's that now has the same place.
+    segment = Segment(f"removed:{record.key}", label, "", "")
+    return SegmentReview(
+        segment, record, fingerprint(""), flags=["removed from the original"], is_removed=True
+    )
 
 
 def stale_segments(article: Article) -> list[SegmentReview]:
@@ -161,25 +262,57 @@ def record_review(
     at: datetime | None = None,
     keys: set[str] | None = None,
 ) -> int:
-    """Remember each segment's source as reviewed by `by` now; only `keys` if given."""
+    """Remember each segment's source as reviewed by `by` now; only `keys` if given.
+
+    The review rows are written afresh under the segments' present keys, so that the next
+    review lines up with the story as it is now. Segments outside `keys` keep the review they
+    had (who, when, against what), stale or not; a removed segment's review goes once it is
+    confirmed.
+    """
     at = at or timezone.now()
     count = 0
-    for segment in segments(article):
-        if keys is not None and segment.key not in keys:
-            continue
-        ReviewedSegment.objects.update_or_create(
-            article=article,
-            key=segment.key,
-            defaults={
-                "source_fingerprint": fingerprint(segment.source),
-                "source_text": segment.source,
-                "reviewed_by": by,
-                "reviewed_at": at,
-            },
+    kept: list[ReviewedSegment] = []
+    places: dict[str, int] = {}
+    for row in review(article):
+        confirmed = keys is None or row.segment.key in keys
+        count += confirmed
+        if confirmed and not row.is_removed:
+            record = ReviewedSegment(
+                source_fingerprint=row.fingerprint,
+                source_text=row.segment.source,
+                reviewed_by=by,
+                reviewed_at=at,
+            )
+        elif confirmed or row.reviewed is None:
+            continue  # a removal now confirmed, or a segment never reviewed and not now either
+        else:
+            record = row.reviewed
+        name = _list_and_place(record.key if row.is_removed else row.segment.key)[0]
+        kept.append(
+            ReviewedSegment(
+                article=article,
+                key=_key_at(name, places.setdefault(name, 0)),
+                source_fingerprint=record.source_fingerprint,
+                source_text=record.source_text,
+                reviewed_by_id=record.reviewed_by_id,
+                reviewed_at=record.reviewed_at,
+            )
         )
-        count += 1
+        places[name] += 1
+    with transaction.atomic():
+        ReviewedSegment.objects.filter(article=article).delete()
+        ReviewedSegment.objects.bulk_create(kept)
     refresh_staleness(article)
     return count
+
+
+def _key_at(name: str, place: int) -> str:
+    """The key of the segment at `place` in the list `name`; the inverse of _list_and_place()."""
+    if name == "body":
+        return f"body:{place}"
+    if name.startswith("exchange:"):
+        return f"exchange:{place}:{name.removeprefix('exchange:')}"
+    return name
 
 
 def unsourced_insertions(translation: str, source: str) -> list[str]:

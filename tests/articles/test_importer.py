@@ -3,8 +3,11 @@
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles import revisions
 from articles.importer import (
     StoryFormatError,
     import_story_file,
@@ -304,3 +307,70 @@ def test_an_iso_date_time_keeps_its_zone():
     moment = parse_date("2019-09-22T10:30:00+03:00")
     assert moment.utcoffset().total_seconds() == 3 * 3600
     assert parse_date("2019-02-30") is None
+
+
+# History: an imported story's revisions hold everything the import wrote
+
+
+def interview_state(article) -> dict:
+    return {
+        "exchanges": list(
+            article.exchanges.order_by("position").values_list(
+                "position", "question", "answer", "question_original", "answer_original"
+            )
+        ),
+        "credits": list(
+            article.bylines.order_by("position").values_list("contributor_id", "role", "position")
+        ),
+        "interviewee": list(
+            Interview.objects.filter(article=article).values_list(
+                "interviewee_name", "interviewee_description"
+            )
+        ),
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", [SAMPLE, RAQQA], ids=["web page", "newsroom format"])
+def test_restoring_the_latest_revision_of_an_imported_interview_keeps_every_exchange(path, editor):
+    article = import_story_file(path, by=editor).article
+    before = interview_state(article)
+    assert len(before["exchanges"]) in (2, 4)
+    latest = revisions.revisions(article)[0]
+    assert len(latest.exchanges) == len(before["exchanges"])
+    assert latest.by == editor
+
+    revisions.restore(article, latest, by=editor)
+
+    assert interview_state(article) == before
+    assert all(question and answer for _, question, answer, _, _ in before["exchanges"])
+
+
+@pytest.mark.django_db
+def test_each_import_of_a_story_is_a_revision_with_the_exchanges_it_wrote(editor):
+    article = import_story_text(RAQQA.read_text(), by=editor).article
+    import_story_text(
+        RAQQA.read_text().replace("Who cleared the building", "Who rebuilt the building"), by=editor
+    )
+    newest, first = revisions.revisions(article)
+    assert newest.exchanges[0]["question"].startswith("Who rebuilt the building")
+    assert first.exchanges[0]["question"].startswith("Who cleared the building")
+
+    revisions.restore(article, first, by=editor)
+
+    assert article.exchanges.order_by("position")[0].question.startswith("Who cleared")
+    assert article.exchanges.count() == 2
+
+
+def interview_text(exchanges: int) -> str:
+    qa = "".join(f"Q: Question {n}?\n\nAnswer {n}.\n\n" for n in range(exchanges))
+    return f"Headline: Many questions\n\nIntro.\n\n{qa}"
+
+
+@pytest.mark.django_db
+def test_the_import_query_count_does_not_grow_with_the_exchanges():
+    with CaptureQueriesContext(connection) as few:
+        import_story_text(interview_text(2))
+    with CaptureQueriesContext(connection) as many:
+        import_story_text(interview_text(20).replace("Many questions", "More questions"))
+    assert len(many) == len(few)

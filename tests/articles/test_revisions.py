@@ -154,3 +154,41 @@ def test_revisions_page_says_what_each_save_changed(editor_client):
     ).content.decode()
     assert "Headline, Standfirst" in html
     assert "First save." in html
+
+
+def test_restoring_an_address_another_story_now_has_is_refused_and_changes_nothing(
+    editor_client,
+):
+    article = ArticleFactory(headline="Old headline", slug="truce-in-yalda", byline_count=1)
+    save_through_admin(editor_client, article, headline="New headline", slug="truce-holds")
+    ArticleFactory(headline="Another story", slug="truce-in-yalda")
+    oldest = revisions.revisions(article)[-1]
+    version_before = article.version
+
+    response = editor_client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, oldest.history_id]),
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    errors = [str(m) for m in response.context["messages"] if m.level_tag == "error"]
+    assert errors == [
+        "Revision 1 was not restored: its address /articles/truce-in-yalda/ now belongs "
+        "to “Another story”. Change that story's address first."
+    ]
+    assert "restored, as a new revision" not in response.content.decode()
+    article.refresh_from_db()
+    assert (article.headline, article.slug) == ("New headline", "truce-holds")
+    assert article.version == version_before
+    assert len(revisions.revisions(article)) == 2
+
+
+def test_restore_refuses_an_address_in_use_without_the_admin(editor):
+    article = ArticleFactory(headline="Before", slug="before")
+    article.slug, article.headline = "after", "After"
+    article.save()
+    ArticleFactory(slug="before")
+    with pytest.raises(revisions.RestoreRefused, match="/articles/before/"):
+        revisions.restore(article, revisions.revisions(article)[-1], by=editor)
+    article.refresh_from_db()
+    assert (article.slug, article.headline) == ("after", "After")

@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from articles import translation
+from articles import revisions, translation
 from articles.models import Article
+from interviews.models import Exchange
 from tests.factories import ArticleFactory, ExchangeFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,16 @@ def test_segments_pair_headline_dek_paragraphs_and_each_question_and_answer():
         answer_original="لأن.",
     )
     keys = [s.key for s in translation.segments(article)]
+    # Exchanges by their place in the interview, not by database id, which a restore renews.
     assert keys == [
         "headline",
         "dek",
         "body:0",
         "body:1",
-        f"exchange:{exchange.pk}:question",
-        f"exchange:{exchange.pk}:answer",
+        "exchange:0:question",
+        "exchange:0:answer",
     ]
+    assert translation.segments(article)[4].source == exchange.question_original
     assert translation.segments(article)[2].source == "الفقرة الأولى"
     assert translation.segments(article)[2].translation == "First paragraph."
 
@@ -176,3 +179,139 @@ def test_a_scheduled_story_whose_source_changes_waits_for_a_new_review(editor, e
 
     translation.record_review(article, by=editor)
     assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+# Which segments go stale: those whose source changed, and no others
+
+
+def translated_interview(paragraphs: int = 3, exchanges: int = 3, **kwargs) -> Article:
+    article = translated_story(
+        body="".join(f"<p>Paragraph {n}.</p>" for n in range(paragraphs)),
+        source_body="\n\n".join(f"الفقرة {n}" for n in range(paragraphs)),
+        **kwargs,
+    )
+    for n in range(exchanges):
+        ExchangeFactory(
+            article=article,
+            position=n,
+            question=f"Question {n}?",
+            question_original=f"سؤال {n}؟",
+            answer=f"Answer {n}.",
+            answer_original=f"جواب {n}.",
+        )
+    return article
+
+
+def stale(article) -> list[tuple[str, str | None]]:
+    """Each stale segment's label, with the source it was reviewed against (None: never)."""
+    return [
+        (row.segment.label, row.reviewed.source_text if row.reviewed else None)
+        for row in translation.stale_segments(article)
+    ]
+
+
+def test_restoring_identical_content_leaves_no_segment_stale(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    revisions.restore(article, revisions.revisions(article)[0], by=editor)
+    article.refresh_from_db()
+    assert article.exchanges.count() == 3
+    assert stale(article) == []
+    assert not article.translation_is_stale
+
+
+def test_a_paragraph_inserted_at_the_top_is_the_only_stale_one(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    article.source_body = "فقرة جديدة\n\n" + article.source_body
+    article.save()
+    assert stale(article) == [("Paragraph 1", None)]
+    assert translation.stale_segments(article)[0].segment.source == "فقرة جديدة"
+
+
+def test_a_deleted_paragraph_is_reported_once_as_removed(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    article.source_body = "الفقرة 0\n\nالفقرة 2"
+    article.save()
+    rows = translation.stale_segments(article)
+    assert [(row.segment.label, row.flags) for row in rows] == [
+        ("Paragraph removed from the original", ["removed from the original"])
+    ]
+    assert str(rows[0].source_diff) == "<del>الفقرة 1</del>"
+
+
+def test_an_exchange_inserted_first_is_the_only_stale_one(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    for exchange in article.exchanges.order_by("-position"):  # make room at the top
+        exchange.position += 1
+        exchange.save()
+    ExchangeFactory(
+        article=article,
+        position=0,
+        question="New?",
+        question_original="جديد؟",
+        answer_original="نعم.",
+    )
+    assert stale(article) == [("Question 1", None), ("Answer 1", None)]
+
+
+def test_a_deleted_exchange_is_reported_once_as_removed(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    article.exchanges.get(position=0).delete()
+    assert stale(article) == [
+        ("Question removed from the original", "سؤال 0؟"),
+        ("Answer removed from the original", "جواب 0."),
+    ]
+
+
+def test_editing_one_answer_marks_exactly_that_answer_stale_with_its_diff(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    Exchange.objects.filter(article=article, position=1).update(answer_original="جواب 1 معدل.")
+    rows = translation.stale_segments(article)
+    assert [row.segment.key for row in rows] == ["exchange:1:answer"]
+    assert str(rows[0].source_diff) == "جواب <del>1.</del> <ins>1 معدل.</ins>"
+
+
+def test_editing_one_paragraph_after_an_inserted_one_marks_just_those_two(editor):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    article.source_body = "فقرة جديدة\n\nالفقرة 0\n\nالفقرة 1 معدلة\n\nالفقرة 2"
+    article.save()
+    rows = translation.stale_segments(article)
+    assert [row.segment.label for row in rows] == ["Paragraph 1", "Paragraph 3"]
+    assert str(rows[1].source_diff) == "الفقرة 1 <ins>معدلة</ins>"
+
+
+def test_confirming_the_changed_segments_keeps_the_others_reviewed_as_they_were(editor, translator):
+    article = translated_interview()
+    translation.record_review(article, by=editor)
+    article.source_body = "فقرة جديدة\n\n" + article.source_body
+    article.save()
+    article.exchanges.get(position=2).delete()
+    keys = {row.segment.key for row in translation.stale_segments(article)}
+    assert len(keys) == 3  # the new paragraph, the removed question and answer
+
+    translation.record_review(article, by=translator, keys=keys)
+
+    assert stale(article) == []
+    assert not article.translation_is_stale
+    reviewers = {row.segment.key: row.reviewed.reviewed_by for row in translation.review(article)}
+    assert reviewers["body:0"] == translator
+    assert reviewers["body:1"] == reviewers["exchange:0:question"] == editor
+
+
+def test_the_review_page_shows_a_removed_paragraph_and_confirming_clears_it(translator_client):
+    article = translated_interview(status=Article.Status.APPROVED)
+    translation.record_review(article, by=None)
+    article.source_body = "الفقرة 0\n\nالفقرة 2"
+    article.save()
+    html = translator_client.get(review_url(article)).content.decode()
+    assert "Paragraph removed from the original" in html
+    assert "<del>الفقرة 1</del>" in html
+    response = translator_client.post(review_url(article), follow=True)
+    assert "1 changed segment(s) reviewed again by you" in response.content.decode()
+    assert translation.stale_segments(article) == []
