@@ -63,7 +63,8 @@ def visible_articles(queryset: QuerySet[Article], *, user: User) -> QuerySet[Art
     """The stories `user` may open in the admin.
 
     Editors see everything. A reporter sees their own stories, in any state, so they can follow
-    them through the desk. A translator sees translated stories and whatever is in review.
+    them through the desk. A translator sees whatever is in translation review, and translated
+    stories once submitted: a reporter's draft stays between the reporter and the editors.
     """
     if is_editor(user):
         return queryset
@@ -74,7 +75,8 @@ def visible_articles(queryset: QuerySet[Article], *, user: User) -> QuerySet[Art
         own = Article.objects.filter(own_stories_filter(user)).values("pk")
         allowed |= Q(pk__in=own)
     if user.has_perm("articles.review_translation"):
-        allowed |= ~Q(original_language="") | Q(status=Status.TRANSLATION_REVIEW)
+        submitted = ~Q(original_language="") & ~Q(status=Status.DRAFT)
+        allowed |= submitted | Q(status=Status.TRANSLATION_REVIEW)
     return queryset.filter(allowed)
 
 

@@ -129,7 +129,7 @@ TABLE = [
         "someone else's draft with an original language",
         "get",
         story("change", "others_translated_draft"),
-        (LOGIN, HOME, VIEW, EDIT),
+        (LOGIN, HOME, HOME, EDIT),
     ),
     (
         "own story in translation review",
@@ -168,11 +168,11 @@ TABLE = [
         (LOGIN, 404, 404, 200),
     ),
     (
-        # Translators see every story with an original language, drafts included.
+        # A reporter's draft stays between the reporter and the editors, translated or not.
         "preview of someone else's draft with an original language",
         "get",
         story("preview", "others_translated_draft"),
-        (LOGIN, 404, 200, 200),
+        (LOGIN, 404, 404, 200),
     ),
     ("translation review", "get", story("translation", "in_review"), (LOGIN, 200, 200, 200)),
     ("paste copy", "get", admin("articles_article_paste"), (LOGIN, 200, 403, 200)),

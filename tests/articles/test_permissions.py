@@ -95,15 +95,18 @@ def test_reporter_sees_only_own_stories_and_translator_only_translated_ones(
     own = ArticleFactory(created_by=reporter)
     credited = ArticleFactory()
     BylineFactory(article=credited, contributor=ContributorFactory(user=reporter))
-    translated = ArticleFactory(original_language="ar")
+    translated = ArticleFactory(original_language="ar", status=Article.Status.EDITING)
+    translated_draft = ArticleFactory(original_language="ar")
     plain = ArticleFactory()
     everything = Article.objects.all()
     assert set(permissions.visible_articles(everything, user=reporter)) == {own, credited}
+    # A reporter's draft stays between the reporter and the editors, translated or not.
     assert set(permissions.visible_articles(everything, user=translator)) == {translated}
     assert set(permissions.visible_articles(everything, user=editor)) == {
         own,
         credited,
         translated,
+        translated_draft,
         plain,
     }
 
