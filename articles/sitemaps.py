@@ -1,18 +1,33 @@
-"""sitemap.xml: every published story (with Google News tags for the last two days), the
-sections, and the home page."""
+"""The sitemaps: /sitemap.xml is an index of /sitemap-home.xml, /sitemap-sections.xml and the
+pages of /sitemap-articles.xml (?p=2, ?p=3...), which name every published story once, with
+Google News tags on those of the last two days."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from .models import Article, Section
+from .pagination import MAX_PAGE, ListingPage
 
 # Google News reads only stories published in the last two days.
 NEWS_WINDOW = timedelta(days=2)
+# Google News reads at most 1,000 URLs of a news sitemap. Stories go newest first, so the news
+# tags sit on the first page (and the next, when two days bring more than 1,000 stories).
+STORIES_PER_PAGE = 1000
+
+
+def on_site_url(url: str) -> str:
+    """`url` on SITE_URL's scheme and host, where the pages' canonical links are."""
+    site = urlsplit(settings.SITE_URL)
+    return urlsplit(url)._replace(scheme=site.scheme or "https", netloc=site.netloc).geturl()
 
 
 class SiteSitemap(Sitemap):
@@ -25,22 +40,72 @@ class SiteSitemap(Sitemap):
         return urlsplit(settings.SITE_URL).scheme or "https"
 
 
+class UncountedPaginator:
+    """Pages of a sitemap's stories that do not count them all.
+
+    Django's Paginator counts every published story for every page it serves, and its deep pages
+    make the database read and sort every full row before them. Here a page picks its rows by id
+    first, a narrow walk of the live-stories index (articles.pagination.ListingPage), and a page
+    past the last is empty, hence a 404. Only the index, which lists every page, counts.
+    """
+
+    def __init__(self, queryset: QuerySet, per_page: int) -> None:
+        self.queryset = queryset
+        self.per_page = per_page
+
+    @cached_property
+    def count(self) -> int:
+        return self.queryset.count()
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    def page(self, number) -> ListingPage:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        # Past MAX_PAGE the OFFSET alone would walk the whole index (or overflow it).
+        if not 1 <= number <= MAX_PAGE:
+            raise EmptyPage("That page contains no results")
+        page = ListingPage(self.queryset, number, self.per_page)
+        if not page.object_list and number > 1:
+            raise EmptyPage("That page contains no results")
+        return page
+
+
 class ArticleSitemap(SiteSitemap):
     changefreq = "daily"
-    limit = 5000
+    limit = STORIES_PER_PAGE
 
     def items(self):
+        # Only what a <url> entry shows: the long texts stay in the database.
         return (
             Article.objects.published()
             .latest()
             .only("slug", "headline", "published_at", "updated_at")
         )
 
+    @property
+    def paginator(self) -> UncountedPaginator:
+        return UncountedPaginator(self.items(), self.limit)
+
     def location(self, item: Article) -> str:
         return item.get_absolute_url()
 
     def lastmod(self, item: Article):
         return item.updated_at
+
+    def get_latest_lastmod(self):
+        """None: the index names no date for these pages.
+
+        Django's index gives every page of a sitemap the same date, the newest of all its items
+        (which it finds by loading every story): page 90, stories from years ago, would then
+        claim to have changed today, and search engines ignore dates that prove wrong. Each
+        <url> inside the pages carries its own story's date.
+        """
+        return None
 
     def get_urls(self, *args, **kwargs):
         """Each URL also says whether it belongs in the Google News part of the sitemap."""
@@ -73,3 +138,27 @@ class HomeSitemap(SiteSitemap):
 
 
 SITEMAPS = {"home": HomeSitemap, "sections": SectionSitemap, "articles": ArticleSitemap}
+
+
+def sitemap_index(request, sitemaps, **kwargs):
+    """/sitemap.xml: Django's sitemap index, naming each sitemap page on SITE_URL.
+
+    Django builds the index's links on the host the request came in on; the sitemaps themselves
+    and every canonical link are on SITE_URL, and a crawler should meet one host only.
+    """
+    response = sitemap_views.index(request, sitemaps, **kwargs)
+    for entry in response.context_data["sitemaps"]:
+        entry.location = on_site_url(entry.location)
+    return response
+
+
+def sitemap_section(request, sitemaps, section, **kwargs):
+    """/sitemap-<section>.xml?p=N: one page of one of the sitemaps, by Django's sitemap view.
+
+    Django dates a page by its newest item; public_page dates it, like every public page, by the
+    site version, which is what its conditional GET compares If-Modified-Since with. Leaving
+    Django's date would have a crawler's every revisit answered in full rather than with a 304.
+    """
+    response = sitemap_views.sitemap(request, sitemaps, section=section, **kwargs)
+    del response["Last-Modified"]
+    return response

@@ -57,7 +57,9 @@ TARGETS_MS = {
     "search (rare word)": 60,
     "feed RSS": 30,
     "feed Atom": 30,
-    "sitemap": None,
+    "sitemap index": None,
+    "sitemap of stories": None,
+    "sitemap of stories, last page": None,
     "admin changelist": 100,
     "admin changelist, search": 100,
     "admin change form": 150,
@@ -142,6 +144,12 @@ def choose_pages() -> list[tuple[str, str | None, bool]]:
     def deep(page_url: str | None, pages: int) -> str | None:
         return f"{page_url}?page={pages}" if page_url else None
 
+    def deep_sitemap(page_url: str | None, stories: int) -> str | None:
+        from articles.sitemaps import ArticleSitemap
+
+        last = max(1, -(-stories // ArticleSitemap.limit))
+        return f"{page_url}?p={last}" if page_url else None
+
     search = url("search")
     pages = [
         ("home", url("home"), False),
@@ -162,7 +170,13 @@ def choose_pages() -> list[tuple[str, str | None, bool]]:
         ("search (rare word)", f"{search}?q=pharmacies+Yarmouk" if search else None, False),
         ("feed RSS", url("articles:feed-rss"), False),
         ("feed Atom", url("articles:feed-atom"), False),
-        ("sitemap", url("sitemap"), False),
+        ("sitemap index", url("sitemap"), False),
+        ("sitemap of stories", url("sitemap-section", "articles"), False),
+        (
+            "sitemap of stories, last page",
+            deep_sitemap(url("sitemap-section", "articles"), total),
+            False,
+        ),
         ("admin changelist", url("admin:articles_article_changelist"), True),
         (
             "admin changelist, search",

@@ -81,7 +81,7 @@ echo "Smoke test through nginx at $proxy"
 check "home page" page_ok "$proxy/" "Rebels, IS agree to truce"
 check "sample article" page_ok "$proxy$article" "Ammar al-Maydani"
 check "health check" page_ok "$proxy/healthz" '"database": "ok"'
-check "robots.txt and sitemap" eval 'page_ok "$proxy/robots.txt" Sitemap && page_ok "$proxy/sitemap.xml" "$article"'
+check "robots.txt and sitemap" eval 'page_ok "$proxy/robots.txt" Sitemap && page_ok "$proxy/sitemap.xml" sitemap-articles.xml && page_ok "$proxy/sitemap-articles.xml" "$article"'
 check "unknown page is a 404, no traceback" eval \
   '[[ $(fetch "$proxy/articles/no-such-story/") == 404 ]] && ! body_has Traceback'
 check "admin login page" page_ok "$proxy/admin/login/" 'name="csrfmiddlewaretoken"'

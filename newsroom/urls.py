@@ -2,11 +2,10 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles.caching import public_page
-from articles.sitemaps import SITEMAPS
+from articles.sitemaps import SITEMAPS, sitemap_index, sitemap_section
 
 from . import views
 
@@ -14,11 +13,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("search/", views.search, name="search"),
     path("robots.txt", views.robots_txt, name="robots"),
+    # An index of the sitemaps below, each page of which stays under Google's limits.
     path(
         "sitemap.xml",
-        public_page(sitemap_views.sitemap),
-        {"sitemaps": SITEMAPS, "template_name": "sitemap.xml"},
+        public_page(sitemap_index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        public_page(sitemap_section),
+        {"sitemaps": SITEMAPS, "template_name": "sitemap.xml"},
+        name="sitemap-section",
     ),
     path("healthz", views.healthz, name="healthz"),
     # Two-factor sign-in steps (newsroom/two_factor.py), before the admin's catch-all URLs.

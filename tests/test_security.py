@@ -617,6 +617,7 @@ def test_drafts_are_absent_from_every_public_listing(client):
         "/feeds/latest.rss",
         "/feeds/latest.atom",
         "/sitemap.xml",
+        "/sitemap-articles.xml",
         "/tags/leak/",
         "/feeds/tags/leak.rss",
     ]

@@ -81,7 +81,7 @@ LISTINGS = [
     "/feeds/latest.atom",
     "/feeds/sections/syria.rss",
     "/feeds/tags/aleppo.atom",
-    "/sitemap.xml",
+    "/sitemap-articles.xml",
 ]
 
 
@@ -149,6 +149,8 @@ PAGE_URLS = [
     "/feeds/sections/common.rss",
     "/feeds/tags/common.atom",
     "/sitemap.xml",
+    "/sitemap-articles.xml",
+    "/sitemap-sections.xml",
     "/robots.txt",
 ]
 
@@ -333,7 +335,7 @@ def test_sitemap_has_google_news_tags_for_the_last_two_days_only(client, setting
     settings.SITE_URL = "https://news.example"
     fresh = ArticleFactory(published=True, headline="Fresh story")
     old = ArticleFactory(published=True, published_at=NOW - timedelta(days=3), headline="Old one")
-    xml = client.get("/sitemap.xml").content.decode()
+    xml = client.get("/sitemap-articles.xml").content.decode()
     assert 'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"' in xml
     assert f"<loc>https://news.example/articles/{fresh.slug}/</loc>" in xml
     assert f"<loc>https://news.example/articles/{old.slug}/</loc>" in xml
