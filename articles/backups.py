@@ -1,11 +1,16 @@
 """Portable archives of everything the newsroom has written, for backup and for moving databases.
 
 An archive is one zip file: manifest.json (format, when, counts), data.json (every row of the
-newsroom's own models, their tags and the accounts they refer to, in Django's JSON serialization)
-and media/ (the uploaded files those rows name). It is independent of the database engine, so an
-archive made on SQLite restores on PostgreSQL and the other way round.
+newsroom's own models, their tags and the accounts they refer to, with those accounts' second
+factors, in Django's JSON serialization) and media/ (the uploaded files those rows name). It is
+independent of the database engine, so an archive made on SQLite restores on PostgreSQL and the
+other way round.
+
+The second factors are authenticator secrets and unused recovery codes, as they are in the
+database: an archive must be kept as safe as the database itself.
 """
 
+import datetime
 import json
 import os
 import tempfile
@@ -17,14 +22,38 @@ from django.apps import apps
 from django.core import serializers
 from django.core.files.base import ContentFile
 from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 FORMAT = "newsroom-archive"
 FORMAT_VERSION = 1
-# Our apps, whole; plus the tags and the accounts our rows point at.
+# Our apps, whole; plus the tags and the accounts our rows point at. The accounts go with their
+# two-factor devices (newsroom/two_factor.py): restored without them, every editor would be
+# asked to enrol a new authenticator, which anyone holding only the password could then do.
 OWN_APPS = ("articles", "interviews")
-EXTRA_MODELS = ("auth.User", "taggit.Tag", "taggit.TaggedItem")
+EXTRA_MODELS = (
+    "auth.User",
+    "otp_totp.TOTPDevice",
+    "otp_static.StaticDevice",
+    "otp_static.StaticToken",
+    "taggit.Tag",
+    "taggit.TaggedItem",
+)
+
+
+class ExactJSONEncoder(DjangoJSONEncoder):
+    """Times to the microsecond, as the database keeps them.
+
+    Django's encoder stops at the millisecond: every restored timestamp would move a little, and
+    one of .000412 s would come back as .000, no longer the same in a serialized comparison.
+    """
+
+    def default(self, o):
+        if isinstance(o, datetime.datetime):
+            text = o.isoformat()
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return super().default(o)
 
 
 class ArchiveError(Exception):
@@ -80,6 +109,7 @@ def export_archive(path: str | Path) -> ArchiveSummary:
     data = serializers.serialize(
         "json",
         objects,
+        cls=ExactJSONEncoder,
         use_natural_foreign_keys=True,
         use_natural_primary_keys=False,
         ensure_ascii=False,

@@ -198,10 +198,6 @@ def test_media_on_object_storage_is_allowed_for_images_only():
 # In the browser ------------------------------------------------------------------------------
 
 
-# sha256 of "width: 4em", the style attribute articles/forms.py puts on position fields.
-KNOWN_STYLE_ATTRIBUTE_HASH = "bTGnRqYHLNdMHAHfFdRx1iutdlKWkLmpxaHJIdywnL8="
-
-
 @pytest.mark.django_db
 def test_admin_pages_have_no_inline_style_attributes(editor_client):
     from tests.factories import ImageFactory
@@ -244,9 +240,8 @@ def test_the_story_editor_works_under_the_policy(page, live_server):
     page.locator(".field-body .prose-menubar button").first.wait_for(state="visible")
     assert "Typed under a strict policy." in editor.inner_text()
     assert missing == []
-    # The style attributes of articles/forms.py are known and tested (xfail) below; anything
-    # else, above all any script, is a failure here.
-    assert [v for v in csp_violations(page) if KNOWN_STYLE_ATTRIBUTE_HASH not in v] == []
+    # No violation of any kind: no script, and no style attribute either.
+    assert csp_violations(page) == []
 
 
 @pytest.mark.browser

@@ -9,12 +9,17 @@ from django.core import serializers
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles import workflow
 from articles.backups import archived_models
 from articles.importer import import_story_file
 from articles.models import Article, Correction
+from newsroom.two_factor import check_code, replace_recovery_codes
 from tests.articles.test_importer import RAQQA, SAMPLE
+from tests.conftest import confirmed_totp_device, current_totp_code, password_only_login
 from tests.factories import ArticleFactory, BylineFactory, ImageFactory
 
 
@@ -56,10 +61,25 @@ def newsroom(editor, reporter):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_round_trip_restores_every_row_and_file(newsroom, tmp_path):
+def test_a_round_trip_restores_every_row_and_file(newsroom, editor, client, tmp_path):
+    # The editor's second factor: a confirmed authenticator app and ten recovery codes.
+    authenticator = confirmed_totp_device(editor)
+    recovery_codes = replace_recovery_codes(editor)
+    # A time whose milliseconds are all zero, which Django's JSON encoder would cut off.
+    Article.objects.filter(pk=newsroom.pk).update(
+        updated_at=newsroom.updated_at.replace(microsecond=412)
+    )
     before = snapshot()
-    # Revisions, corrections and the audit trail travel with the stories.
-    for label in ("articles.HistoricalArticle", "articles.Correction", "articles.StatusChange"):
+    # Revisions, corrections and the audit trail travel with the stories; the accounts' second
+    # factors with the accounts.
+    for label in (
+        "articles.HistoricalArticle",
+        "articles.Correction",
+        "articles.StatusChange",
+        "otp_totp.TOTPDevice",
+        "otp_static.StaticDevice",
+        "otp_static.StaticToken",
+    ):
         assert before[label] != "[]", label
     image_name = Article.objects.exclude(lead_image=None).get().lead_image.file.name
     image_bytes = default_storage.open(image_name, "rb").read()
@@ -76,6 +96,7 @@ def test_a_round_trip_restores_every_row_and_file(newsroom, tmp_path):
     assert snapshot() == before
     assert default_storage.open(image_name, "rb").read() == image_bytes
     raqqa = Article.objects.get(pk=newsroom.pk)
+    assert raqqa.updated_at == newsroom.updated_at.replace(microsecond=412)
     assert raqqa.source_headline.encode() == newsroom.source_headline.encode()
     assert raqqa.exchanges.get(position=1).answer_original.encode() == (
         newsroom.exchanges.get(position=1).answer_original.encode()
@@ -84,6 +105,18 @@ def test_a_round_trip_restores_every_row_and_file(newsroom, tmp_path):
     assert ArticleFactory().pk > max(
         a.pk for a in Article.objects.exclude(slug__startswith="headline")
     )
+
+    # The editor passes the second factor with the same app and codes as before, and someone
+    # holding only the password is sent to that step rather than allowed to enrol a new app.
+    password_only_login(client, editor)
+    response = client.get(reverse("two_factor:setup"))
+    assert response.status_code == 302 and "/admin/2fa/verify/" in response["Location"]
+    restored = TOTPDevice.objects.get(pk=authenticator.pk, user=editor, confirmed=True)
+    assert restored.key == authenticator.key
+    assert check_code(editor, current_totp_code(restored)) == (restored, None)
+    device, _ = check_code(editor, recovery_codes[0])
+    assert isinstance(device, StaticDevice) and device.user_id == editor.pk
+    assert device.token_set.count() == len(recovery_codes) - 1
 
 
 @pytest.mark.django_db(transaction=True)

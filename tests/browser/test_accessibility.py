@@ -1,5 +1,6 @@
 """axe-core in headless Chromium: no WCAG 2.2 AA (or best-practice) violations on any public page
-type, in the light and the dark colour scheme, on a desktop and a phone.
+type, the 500 and 503 error pages included, in the light and the dark colour scheme, on a desktop
+and a phone.
 
 axe-core is not a Python package; install it once outside the repository:
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.cache import cache
 
+from tests.browser.error_urls import DATABASE_DOWN_URL, SERVER_ERROR_URL
 from tests.browser.test_public_browser import build_public_site, public_urls
 
 pytestmark = [
@@ -23,6 +25,7 @@ pytestmark = [
 
 DEFAULT_AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+SCHEMES_AND_WIDTHS = [("light", 1280), ("dark", 1280), ("light", 390)]
 
 
 @pytest.fixture(scope="session")
@@ -54,9 +57,7 @@ def axe_violations(page, axe_source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize(
-    "scheme, width", [("light", 1280), ("dark", 1280), ("light", 390)], ids=str
-)
+@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
 def test_every_public_page_type_passes_axe(browser, live_server, site, axe_source, scheme, width):
     # bypass_csp: axe is injected as an inline script, which the site's CSP rightly refuses.
     context = browser.new_context(
@@ -70,6 +71,28 @@ def test_every_public_page_type_passes_axe(browser, live_server, site, axe_sourc
             violations = axe_violations(page, axe_source)
             if violations:
                 failures[name] = violations
+    finally:
+        context.close()
+    assert failures == {}
+
+
+@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
+def test_the_500_and_503_pages_pass_axe(browser, live_server, settings, axe_source, scheme, width):
+    # A URLconf with two views that fail: one with a bug (the 500 page of handler500), one
+    # without its database (the 503 page of DatabaseUnavailableMiddleware).
+    settings.ROOT_URLCONF = "tests.browser.error_urls"
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
+    )
+    page = context.new_page()
+    failures = {}
+    try:
+        for status, path in ((500, SERVER_ERROR_URL), (503, DATABASE_DOWN_URL)):
+            response = page.goto(f"{live_server.url}{path}")
+            assert response.status == status, path
+            violations = axe_violations(page, axe_source)
+            if violations:
+                failures[status] = violations
     finally:
         context.close()
     assert failures == {}
