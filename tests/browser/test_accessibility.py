@@ -57,8 +57,8 @@ def axe_violations(page, axe_source: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
-def test_every_public_page_type_passes_axe(browser, live_server, site, axe_source, scheme, width):
+def axe_failures(browser, axe_source, scheme, width, pages) -> dict:
+    """The axe violations of each page, by name: `pages` maps a name to (URL, status expected)."""
     # bypass_csp: axe is injected as an inline script, which the site's CSP rightly refuses.
     context = browser.new_context(
         viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
@@ -66,14 +66,21 @@ def test_every_public_page_type_passes_axe(browser, live_server, site, axe_sourc
     page = context.new_page()
     failures = {}
     try:
-        for name, path in public_urls(site).items():
-            page.goto(f"{live_server.url}{path}")
+        for name, (url, status) in pages.items():
+            response = page.goto(url)
+            assert response.status == status, url
             violations = axe_violations(page, axe_source)
             if violations:
                 failures[name] = violations
     finally:
         context.close()
-    assert failures == {}
+    return failures
+
+
+@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
+def test_every_public_page_type_passes_axe(browser, live_server, site, axe_source, scheme, width):
+    pages = {name: (f"{live_server.url}{path}", 200) for name, path in public_urls(site).items()}
+    assert axe_failures(browser, axe_source, scheme, width, pages) == {}
 
 
 @pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
@@ -81,28 +88,8 @@ def test_the_500_and_503_pages_pass_axe(browser, live_server, settings, axe_sour
     # A URLconf with two views that fail: one with a bug (the 500 page of handler500), one
     # without its database (the 503 page of DatabaseUnavailableMiddleware).
     settings.ROOT_URLCONF = "tests.browser.error_urls"
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, color_scheme=scheme, bypass_csp=True
-    )
-    page = context.new_page()
-    failures = {}
-    try:
-        for status, path in ((500, SERVER_ERROR_URL), (503, DATABASE_DOWN_URL)):
-            response = page.goto(f"{live_server.url}{path}")
-            assert response.status == status, path
-            violations = axe_violations(page, axe_source)
-            if violations:
-                failures[status] = violations
-    finally:
-        context.close()
-    assert failures == {}
-
-
-def test_focused_link_has_a_visible_outline(page, live_server, site):
-    page.goto(f"{live_server.url}{site['interview'].get_absolute_url()}")
-    link = page.locator(".byline a").first
-    link.focus()
-    style = link.evaluate(
-        "e => { const s = getComputedStyle(e); return [s.outlineStyle, s.outlineWidth]; }"
-    )
-    assert style[0] != "none" and style[1] != "0px"
+    pages = {
+        "500": (f"{live_server.url}{SERVER_ERROR_URL}", 500),
+        "503": (f"{live_server.url}{DATABASE_DOWN_URL}", 503),
+    }
+    assert axe_failures(browser, axe_source, scheme, width, pages) == {}
