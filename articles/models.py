@@ -2,14 +2,15 @@
 
 import math
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Self
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
-from django.db.models import Exists, Max, Min, Prefetch, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
+from django.db.models import Prefetch, Q
 from django.db.models.signals import class_prepared
 from django.urls import reverse
 from django.utils import timezone
@@ -163,30 +164,35 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def months(self) -> list[date]:
         """The first day of each month (site time zone) with one of these stories, newest first.
 
-        `.dates("published_at", "month")` is a DISTINCT over every story (130 ms at 100,000).
-        Here one query finds the first and the last story, and a second asks of each month
-        between whether it has one: an index probe a month, two queries whatever the archive.
+        `.dates("published_at", "month")` is a DISTINCT over every story: 130 ms at 100,000. On
+        PostgreSQL a recursive query walks the date index instead, one probe a month: from the
+        newest story, the newest one before that month began, and so on (about 2 ms for ten
+        years). Elsewhere the archive is small and .dates() does.
         """
-        bounds = self.aggregate(first=Min("published_at"), last=Max("published_at"))
-        if bounds["last"] is None:
+        connection = connections[self.db]
+        if connection.vendor != "postgresql":
+            return list(self.dates("published_at", "month", order="DESC"))
+        try:
+            stories, params = self.order_by().values("published_at").query.sql_with_params()
+        except EmptyResultSet:  # .none(), or a filter that can match nothing
             return []
-        zone = timezone.get_current_timezone()
-        month = timezone.localtime(bounds["last"], zone).date().replace(day=1)
-        first = timezone.localtime(bounds["first"], zone).date().replace(day=1)
-        candidates = []
-        while month >= first:
-            candidates.append(month)
-            month = (month - timedelta(days=1)).replace(day=1)
-        checks = {}
-        for index, start in enumerate(candidates):
-            end = (start + timedelta(days=31)).replace(day=1)
-            within = self.order_by().filter(
-                published_at__gte=datetime.combine(start, time(), zone),
-                published_at__lt=datetime.combine(end, time(), zone),
+        zone = timezone.get_current_timezone_name()
+        sql = f"""
+            WITH RECURSIVE months(start) AS (
+                SELECT date_trunc('month', (SELECT MAX(s.published_at) FROM ({stories}) s)
+                    AT TIME ZONE %s)
+              UNION ALL
+                SELECT date_trunc('month', (
+                    SELECT MAX(s.published_at) FROM ({stories}) s
+                    WHERE s.published_at < (months.start AT TIME ZONE %s)
+                ) AT TIME ZONE %s)
+                FROM months WHERE months.start IS NOT NULL
             )
-            checks[f"m{index}"] = Exists(within)
-        found = self.order_by().filter(published_at=bounds["last"]).values(**checks)[0]
-        return [start for index, start in enumerate(candidates) if found[f"m{index}"]]
+            SELECT start FROM months WHERE start IS NOT NULL
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*params, zone, *params, zone, zone))
+            return [row[0].date() for row in cursor.fetchall()]
 
 
 class ArticleKind(models.TextChoices):

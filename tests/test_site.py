@@ -286,6 +286,10 @@ def test_archive_months_skip_months_without_stories(client, settings):
     ArticleFactory(published_at=datetime(2015, 9, 4, 12, tzinfo=UTC))  # a draft
     months = [(m.year, m.month) for m in Article.objects.published().months()]
     assert months == [(2015, 11), (2015, 7)]
+    # The same as Django's DISTINCT over every story, on PostgreSQL's index walk too.
+    published = Article.objects.published()
+    assert published.months() == list(published.dates("published_at", "month", order="DESC"))
+    assert Article.objects.filter(status=Article.Status.WITHDRAWN).months() == []
     assert Article.objects.none().months() == []
 
 
