@@ -131,6 +131,13 @@ def test_populated_database_migrates_from_the_first_migrations_to_the_latest_wit
     exchange = Exchange.objects.get(article=article)
     assert exchange.answer_original.encode() == ARABIC_ANSWER.encode()
     assert exchange.answer.startswith("[Since reaching the agreement,]")
+    # 0006 filled the stored search vectors of the stories already there (PostgreSQL searches
+    # them; elsewhere the text itself): found by a word of its answer and its reporter's name.
+    from articles.search import search_articles
+
+    assert list(search_articles("fire Jamal")) == [article]
+    if connection.vendor == "postgresql":
+        assert not Article.objects.filter(search_vector__isnull=True).exists()
     # The roles came with the upgrade.
     from django.contrib.auth.models import Group
 
