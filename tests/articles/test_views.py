@@ -165,6 +165,23 @@ def test_home_lists_published_stories_only(client):
         assert article.headline not in html
 
 
+def test_home_shows_every_section_with_its_newest_three_however_old():
+    from newsroom.views import section_groups
+
+    busy = SectionFactory(name="Busy", position=2)
+    quiet = SectionFactory(name="Quiet", position=1)
+    SectionFactory(name="Empty", position=0)
+    long_ago = timezone.now() - timedelta(days=3000)
+    old = ArticleFactory(published=True, section=quiet, published_at=long_ago)
+    ArticleFactory(section=quiet)  # a draft: never shown
+    recent = [
+        ArticleFactory(published=True, section=busy, published_at=timezone.now() - timedelta(n))
+        for n in range(1, 6)
+    ]
+    groups = [(section.name, stories) for section, stories in section_groups()]
+    assert groups == [("Quiet", [old]), ("Busy", recent[:3])]
+
+
 def test_home_query_count_is_fixed(client):
     section = SectionFactory()
     ArticleFactory.create_batch(2, published=True, byline_count=1, tags=["a"], section=section)
