@@ -5,6 +5,7 @@ run_django helper of tests/test_headers.py), since settings are read once per pr
 """
 
 import json
+import os
 
 import pytest
 
@@ -125,3 +126,34 @@ def test_production_with_allowed_hosts_still_starts():
         "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_database_pool_serves_queries_through_psycopgs_pool_on_postgresql():
+    """DATABASE_POOL=1 opens psycopg's pool; connections go back to it and are reused."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("psycopg's pool needs PostgreSQL (set DATABASE_URL=postgres://...)")
+    # The server's maintenance database: it exists wherever the server does.
+    maintenance = url.rsplit("/", 1)[0] + "/postgres"
+    script = (
+        "import django; django.setup(); from django.db import connection\n"
+        "answers = []\n"
+        "for n in (1, 2, 3):\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute('SELECT %s', [n]); answers.append(cursor.fetchone()[0])\n"
+        "    connection.close()  # back to the pool, not closed\n"
+        "import json; stats = connection.pool.get_stats()\n"
+        "print(json.dumps([type(connection.pool).__name__, answers, stats['connections_num']]))\n"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DATABASE_URL": maintenance,
+        "DATABASE_POOL": "1",
+        "DATABASE_POOL_MIN": "1",
+        "DATABASE_POOL_MAX": "2",
+    }
+    result = run_django("-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    name, answers, opened = json.loads(result.stdout)
+    assert (name, answers) == ("ConnectionPool", [1, 2, 3])
+    assert opened <= 2  # three requests' worth of queries on at most the pool's two
