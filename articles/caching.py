@@ -250,8 +250,7 @@ class CachedPageMiddleware:
         return self.get_response(request)
 
 
-# Models whose rows readers see. Correction is another engineer's model; listed by label it is
-# watched as soon as it exists.
+# Models whose rows readers see, by label (the receivers see every model's saves).
 WATCHED_MODELS = {
     "articles.Article",
     "articles.Byline",
