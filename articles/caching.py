@@ -85,9 +85,13 @@ def _new_version() -> SiteVersion:
     )
 
 
-def current_version() -> SiteVersion:
+def current_version(*, create: bool = True) -> SiteVersion | None:
+    """The site version in the cache; a new one (one query) if there is none or it is stale,
+    unless `create` is false, when None says there is no usable one."""
     version = cache.get(VERSION_KEY)
     if not isinstance(version, SiteVersion) or version.is_stale:
+        if not create:
+            return None
         version = _new_version()
         cache.set(VERSION_KEY, version, None)
     return version
@@ -155,16 +159,22 @@ class CacheUnavailable(Exception):
     """The cache server did not answer; the page is rendered without it."""
 
 
-def lookup(request: HttpRequest) -> tuple[SiteVersion, HttpResponse | None]:
+def lookup(
+    request: HttpRequest, *, from_cache_only: bool = False
+) -> tuple[SiteVersion | None, HttpResponse | None]:
     """The site version, and the cached copy of the page `request` asks for (or its 304).
 
     Done once per request: CachedPageMiddleware looks first, and public_page reuses the answer
-    on a miss instead of asking the cache (or, with no cache, the database) a second time.
+    on a miss instead of asking the cache a second time. The middleware looks `from_cache_only`:
+    it runs for every request, public page or not, so it never reads the database; without a
+    version in the cache it answers (None, None) and the view's own lookup makes one.
     Raises CacheUnavailable, again on every call for the request, when the cache did not answer.
     """
     if not hasattr(request, "_public_page_lookup"):
         try:
-            version = current_version()
+            version = current_version(create=not from_cache_only)
+            if version is None:
+                return None, None
             cached = cache.get(_page_key(request, version))
         except CACHE_ERRORS:
             logger.exception("Public page cache unreachable; rendering %s uncached", request.path)
@@ -230,10 +240,10 @@ class CachedPageMiddleware:
     A cache hit inside the view still went through sessions, CSRF, authentication, two-factor,
     history, messages and the admin's guards, none of which a reader without a session needs:
     under load that halved the rate at which cached pages were served. Placed after the
-    security, CSP and X-Frame-Options middleware, so that their headers are still added, and
-    after the database-outage middleware, which answers 503 if the site version must be read
-    from an unreachable database. Requests with a session cookie (staff) take the full path, so
-    that their sessions are kept alive and checked; public_page serves them the same bytes.
+    security, CSP and X-Frame-Options middleware, so that their headers are still added. It
+    asks the cache only, never the database, since it runs before every request. Requests with a
+    session cookie (staff) take the full path, so that their sessions are kept alive and
+    checked; public_page serves them the same bytes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -242,7 +252,7 @@ class CachedPageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES and is_cacheable(request):
             try:
-                response = lookup(request)[1]
+                response = lookup(request, from_cache_only=True)[1]
             except CacheUnavailable:
                 response = None  # public_page renders the page uncached
             if response is not None:

@@ -5,8 +5,10 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.cache import cache
+from django.test import RequestFactory
 
-from articles.caching import current_version
+from articles.caching import _new_version, current_version, lookup
 from articles.models import Article
 from tests.factories import ArticleFactory
 
@@ -97,11 +99,21 @@ def test_healthz_names_the_cache_when_it_is_down(client, settings):
     assert "Traceback" not in response.content.decode()
 
 
-def test_each_request_reads_the_site_version_once(client, story):
-    # The fast path looks first and misses; the view reuses its answer.
-    with mock.patch("articles.caching.current_version", wraps=current_version) as version:
+def test_the_site_version_is_read_from_the_database_once_then_from_the_cache(client, story):
+    cache.clear()
+    with mock.patch("articles.caching._new_version", wraps=_new_version) as version:
         assert client.get(story.get_absolute_url()).status_code == 200
+        assert client.get("/").status_code == 200
     assert version.call_count == 1
+
+
+def test_the_fast_path_never_reads_the_database(story, django_assert_num_queries):
+    # Nothing cached yet: the fast path asks the cache only and steps aside for the view.
+    cache.clear()
+    request = RequestFactory().get(story.get_absolute_url())
+    with django_assert_num_queries(0):
+        assert lookup(request, from_cache_only=True) == (None, None)
+    assert not hasattr(request, "_public_page_lookup")
 
 
 def test_with_no_cache_pages_are_rendered_without_looking_up_a_version(client, settings, story):
