@@ -198,6 +198,9 @@ def test_typed_filters_keep_the_other_filters_and_the_search(editor_client):
     assert '<input type="hidden" name="q" value="&lt;x&gt;">' in html
     assert 'name="tag" value="truce"' in html
     assert 'name="contributor" value=""' in html
+    # With the counts shown ("Show counts") too.
+    response = editor_client.get(CHANGELIST, {"_facets": "1", "tag": "truce"})
+    assert response.status_code == 200 and len(response.context["cl"].result_list) == 1
 
 
 def test_the_story_list_lists_no_tags_or_contributors_to_pick_from(editor_client):

@@ -70,3 +70,23 @@ def test_the_form_starts_right_under_the_workflow_panel(page, live_server):
     # The workflow history heading (once a blue bar in that gap) sits below the save buttons.
     assert history["y"] >= submit["y"] + submit["height"]
     assert policy_violations(page) == []
+
+
+def test_an_editor_filters_the_story_list_by_typing_a_tag(page, live_server, artifacts_dir):
+    from tests.factories import ArticleFactory
+
+    UserFactory(username="nadia", role="Editor")
+    ArticleFactory(headline="Bakeries reopen in Douma", kind="news", tags=["bread"])
+    ArticleFactory(headline="Water returns to Raqqa", kind="news", tags=["water"])
+    ArticleFactory(headline="An interview on bread", kind="interview", tags=["bread"])
+    login(page, live_server, "nadia", DEFAULT_PASSWORD)
+    open_page(page, live_server, reverse("admin:articles_article_changelist") + "?kind__exact=news")
+    tag_box = page.get_by_role("searchbox", name="Tag")
+    tag_box.fill("Bread")
+    tag_box.press("Enter")
+    page.wait_for_load_state("networkidle")
+    headlines = page.locator("#result_list td.field-headline, #result_list th.field-headline")
+    assert headlines.all_inner_texts() == ["Bakeries reopen in Douma"]  # the kind filter kept
+    assert page.get_by_role("searchbox", name="Tag").input_value() == "Bread"
+    page.screenshot(path=str(artifacts_dir / "desk-story-list-filtered.png"), full_page=True)
+    assert page.console_errors == []
