@@ -638,7 +638,8 @@ class ArticleAdmin(admin.ModelAdmin):
     def _import_pasted(self, request, text, importer):
         # Sections are the desk's structure: a Section: line naming a new one is refused to
         # anyone who may not add sections, before anything is written.
-        section = importer.parse_story(text, filename="pasted copy").section
+        story = importer.parse_story(text, filename="pasted copy")
+        section = story.section
         if (
             section
             and not request.user.has_perm("articles.add_section")
@@ -651,7 +652,7 @@ class ArticleAdmin(admin.ModelAdmin):
         # Importing a known slug updates that draft in place: a reporter must not overwrite a
         # story that is not theirs, so the update is undone unless they could have saved it.
         with transaction.atomic():
-            result = importer.import_story_text(text, filename="pasted copy", by=request.user)
+            result = importer.save_story(story, by=request.user)
             if result.action == "updated" and not permissions.can_change_article(
                 request.user, result.article
             ):

@@ -22,7 +22,6 @@ class ListingPage:
 
     def __init__(self, queryset: QuerySet, number: int, per_page: int) -> None:
         self.number = number
-        self.per_page = per_page
         offset = (number - 1) * per_page
         window = queryset.values("pk")[offset : offset + per_page + 1]
         # One SQL statement: the window is a subquery, and the queryset keeps its order and its
