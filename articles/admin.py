@@ -9,27 +9,38 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR, ChangeList
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from taggit.models import Tag
 
 from interviews.admin import ExchangeInline, InterviewInline
 
-from . import permissions, revisions, search, translation, workflow
+from . import changes, permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
-    EditConflict,
     OrderedInlineFormSet,
     PasteCopyForm,
     PositionedRowForm,
+    new_corrections,
+    story_changes,
 )
 from .inlines import StoryPartInline
-from .models import Article, Byline, Contributor, Correction, Image, Section, StatusChange
+from .models import (
+    Article,
+    AuditEntry,
+    Byline,
+    Contributor,
+    Correction,
+    Image,
+    Section,
+    StatusChange,
+)
+from .redirects import safe_next
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
@@ -242,17 +253,6 @@ class ArticleAdmin(admin.ModelAdmin):
         limited = permissions.readonly_article_fields(request.user, obj, ARTICLE_FORM_FIELDS)
         return (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        for name in ("source_headline", "source_dek", "source_body"):
-            if name in form.base_fields:
-                form.base_fields[name].widget.attrs["dir"] = "auto"
-        if "source_body" in form.base_fields:
-            form.base_fields["source_body"].widget = forms.Textarea(
-                attrs={"rows": 12, "cols": 80, "dir": "auto"}
-            )
-        return form
-
     # Permissions: all from articles/permissions.py.
     def has_view_permission(self, request, obj=None):
         return permissions.can_view_article(request.user, obj)
@@ -266,64 +266,94 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return permissions.can_delete_article(request.user, obj)
 
+    # Saving: nothing here writes. save_related() hands the form and its inlines to the door
+    # (articles/changes.py) at once, which decides on the story as it was, writes, records the
+    # revision and the audit row, and announces the change.
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        else:
-            # The form's check compared versions; this conditional UPDATE makes the claim
-            # atomic, so of two saves racing past that check only one wins.
-            loaded = form.cleaned_data.get("loaded_version")
-            expected = obj.version if loaded is None else loaded
-            claimed = Article.objects.filter(pk=obj.pk, version=expected).update(
-                version=F("version") + 1
-            )
-            if not claimed:
-                raise EditConflict
-            obj.version = expected + 1
-        super().save_model(request, obj, form, change)
+        pass
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # Exchanges carry source text too, so staleness is known only once the inlines are saved.
-        translation.refresh_staleness(form.instance)
+        edit = story_changes(form, formsets)
+        if change:
+            article, changed = changes.edit_story(form.instance, edit, by=request.user)
+        else:
+            article = changes.create_story(edit, by=request.user)
+            changed = {"story"}
+            form.instance.pk = article.pk
+            form.instance._state.adding = False
+        for name in ("slug", "version", "created_by_id", "created_at", "updated_at"):
+            setattr(form.instance, name, getattr(article, name))
+        for text in new_corrections(formsets):
+            changes.add_correction(article, text, by=request.user)
+            changed.add("corrections")
+        form.door_changed = changed
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is Correction:
-            for correction in formset.save(commit=False):
-                correction.created_by = request.user
-                correction.save()
-            return
-        super().save_formset(request, form, formset, change)
+    def construct_change_message(self, request, form, formsets, add=False):
+        if add:
+            return [{"added": {}}]
+        changed = getattr(form, "door_changed", set())
+        labels = sorted(permissions.CHANGE_LABELS.get(name, name) for name in changed)
+        return [{"changed": {"fields": labels}}] if labels else []
+
+    def delete_model(self, request, obj):
+        changes.delete_story(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            changes.delete_story(article, by=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for name in ("source_headline", "source_dek", "source_body"):
+            if name in form.base_fields:
+                form.base_fields[name].widget.attrs["dir"] = "auto"
+        if "source_body" in form.base_fields:
+            form.base_fields["source_body"].widget = forms.Textarea(
+                attrs={"rows": 12, "cols": 80, "dir": "auto"}
+            )
+        refusal = getattr(request, "story_refusal", None)
+        if refusal:
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id:
             obj = self.get_object(request, unquote(object_id))
-            if obj is not None and not self.has_change_permission(request, obj):
+            if obj is None:
+                # Never existed, deleted, or no longer one this person may open: the same words
+                # for all three, and what they typed is given back to them.
+                return self.kept_changes_view(request, None, permissions.NOT_YOURS)
+            if not self.has_change_permission(request, obj):
                 # The story moved on (submitted, passed...) while this person had it open.
-                if self.has_view_permission(request, obj):
-                    self.message_user(
-                        request,
-                        f"“{obj}” is now {obj.get_status_display().lower()} and you can no "
-                        "longer change it, so your changes were not saved.",
-                        messages.ERROR,
-                    )
-                    return redirect(request.path)
+                reason = (
+                    f"“{obj}” is now {obj.get_status_display().lower()} and you can no longer "
+                    "change it, so your changes were not saved."
+                )
+                return self.kept_changes_view(request, obj, reason)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditConflict:
-            pass
-        # Someone saved between our check and our save, and everything was rolled back.
-        # Running the view again shows the form with the conflict named and the input kept.
+        except changes.ChangeRefused as refusal:
+            # Everything was rolled back. Show the form again, as typed, with the reason.
+            request.story_refusal = str(refusal)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except EditConflict:
-            self.message_user(
-                request,
-                "Someone else is saving this story at this very moment, so your changes were "
-                "not saved. Wait a moment, reload the story and make them again.",
-                messages.ERROR,
-            )
-            return redirect(request.path)
+        except (changes.ChangeRefused, PermissionDenied) as refusal:
+            obj = self.get_object(request, unquote(object_id)) if object_id else None
+            return self.kept_changes_view(request, obj, str(refusal))
+
+    def kept_changes_view(self, request, obj, reason):
+        """A save that could not be made: the reason, and everything the person typed, to copy."""
+        typed = kept_text(request.POST)
+        visible = obj is not None and self.has_view_permission(request, obj)
+        return self._page(
+            request,
+            obj if visible else None,
+            "Your changes were not saved",
+            "admin/articles/article/kept_changes.html",
+            reason=reason,
+            typed=typed,
+            status=409,
+        )
 
     def changelist_view(self, request, extra_context=None):
         # Eight columns and the filters beside them: with the app list on the left as well, a
@@ -407,7 +437,7 @@ class ArticleAdmin(admin.ModelAdmin):
             raise Http404("No such story, or not one you may open.")
         return obj
 
-    def _page(self, request, obj, title, template, **context):
+    def _page(self, request, obj, title, template, status=200, **context):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -416,16 +446,14 @@ class ArticleAdmin(admin.ModelAdmin):
             "media": forms.Media(css={"all": ["admin-extra/desk.css"]}),
             **context,
         }
-        return TemplateResponse(request, template, context)
+        return TemplateResponse(request, template, context, status=status)
 
     # Workflow: each button posts here; workflow.transition() decides and records.
     def transition_view(self, request, pk, name):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._story_or_404(request, pk)
-        back = request.POST.get("next") or reverse("admin:articles_article_change", args=[pk])
-        if not back.startswith("/"):
-            back = reverse("admin:articles_article_change", args=[pk])
+        back = safe_next(request, reverse("admin:articles_article_change", args=[pk]))
         publish_at = None
         if name == "schedule":
             field = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
@@ -549,16 +577,13 @@ class ArticleAdmin(admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         obj = self._story_or_404(request, pk)
-        if not permissions.can_restore_revision(request.user, obj):
-            self.message_user(request, "Only editors restore revisions.", messages.ERROR)
-            return redirect("admin:articles_article_revisions", pk=pk)
         revision = revisions.get_revision(obj, history_id)
         if revision is None:
             self.message_user(request, "That revision does not exist.", messages.ERROR)
             return redirect("admin:articles_article_revisions", pk=pk)
         try:
-            revisions.restore(obj, revision, by=request.user)
-        except revisions.RestoreRefused as refusal:
+            changes.restore_revision(obj, revision, by=request.user)
+        except changes.ChangeRefused as refusal:
             self.message_user(request, str(refusal), messages.ERROR)
             return redirect("admin:articles_article_revisions", pk=pk)
         self.message_user(
@@ -584,7 +609,11 @@ class ArticleAdmin(admin.ModelAdmin):
             elif not stale:
                 self.message_user(request, "Nothing has changed since the last review.")
             else:
-                translation.record_review(obj, by=request.user, keys=stale)
+                try:
+                    changes.confirm_translation(obj, by=request.user, keys=stale)
+                except changes.ChangeRefused as refusal:
+                    self.message_user(request, str(refusal), messages.ERROR)
+                    return redirect("admin:articles_article_translation", pk=pk)
                 self.message_user(
                     request,
                     f"{len(stale)} changed segment(s) reviewed again by you; the story may be "
@@ -617,7 +646,8 @@ class ArticleAdmin(admin.ModelAdmin):
         form = PasteCopyForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                result = self._import_pasted(request, form.cleaned_data["text"], importer)
+                story = importer.parse_story(form.cleaned_data["text"], filename="pasted copy")
+                result = importer.save_story(story, by=request.user)
             except importer.StoryFormatError as error:
                 form.add_error("text", str(error))
             except PermissionDenied as refusal:
@@ -635,41 +665,58 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/articles/article/paste_copy.html", context)
 
-    def _import_pasted(self, request, text, importer):
-        # Sections are the desk's structure: a Section: line naming a new one is refused to
-        # anyone who may not add sections, before anything is written.
-        story = importer.parse_story(text, filename="pasted copy")
-        section = story.section
-        if (
-            section
-            and not request.user.has_perm("articles.add_section")
-            and not Section.objects.filter(name__iexact=section).exists()
-        ):
-            raise PermissionDenied(
-                f"There is no section “{section}”, and only editors add sections. Name an "
-                "existing section or leave the Section: line out."
-            )
-        # Importing a known slug updates that draft in place: a reporter must not overwrite a
-        # story that is not theirs, so the update is undone unless they could have saved it.
-        with transaction.atomic():
-            result = importer.save_story(story, by=request.user)
-            if result.action == "updated" and not permissions.can_change_article(
-                request.user, result.article
-            ):
-                raise _Undo(result.article)
-        return result
+
+# The story form's text fields and the inlines' text fields, as the kept-changes page labels them.
+KEPT_FIELDS = {
+    "headline": "Headline",
+    "slug": "Address",
+    "dek": "Standfirst",
+    "body": "Text",
+    "tags": "Tags",
+    "source_headline": "Original headline",
+    "source_dek": "Original standfirst",
+    "source_body": "Original text",
+    "interview-0-interviewee_name": "Interviewee",
+    "interview-0-interviewee_description": "Interviewee's description",
+}
+KEPT_EXCHANGE_FIELDS = {
+    "question": "Question",
+    "answer": "Answer",
+    "question_original": "Original question",
+    "answer_original": "Original answer",
+}
 
 
-class _Undo(PermissionDenied):
-    def __init__(self, article):
-        super().__init__(
-            f"A story with this address already exists (“{article.headline}”) and you may not "
-            "change it. Give the copy another headline or a Slug: line."
-        )
+def kept_text(data: QueryDict) -> list[tuple[str, str]]:
+    """What a person typed into the story form, labelled, for them to copy when it could not be
+    saved. Only their own words from their own request: nothing is read from the story."""
+    typed = [(label, data.get(name, "")) for name, label in KEPT_FIELDS.items()]
+    for key in data:
+        prefix, _, name = key.rpartition("-")
+        if prefix.startswith("exchanges-") and name in KEPT_EXCHANGE_FIELDS:
+            number = prefix.removeprefix("exchanges-")
+            if number.isdigit():
+                typed.append((f"{KEPT_EXCHANGE_FIELDS[name]} {int(number) + 1}", data[key]))
+    return [(label, value) for label, value in typed if value.strip()]
+
+
+class LibraryAdmin(admin.ModelAdmin):
+    """Sections, contributors and images change through the door, as stories do: the role
+    decides, an audit row records it, and the pages that show them follow."""
+
+    def save_model(self, request, obj, form, change):
+        changes.save_library_item(obj, by=request.user, changed=form.changed_data)
+
+    def delete_model(self, request, obj):
+        changes.delete_library_item(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            changes.delete_library_item(obj, by=request.user)
 
 
 @admin.register(Contributor)
-class ContributorAdmin(admin.ModelAdmin):
+class ContributorAdmin(LibraryAdmin):
     list_display = ("name", "affiliation", "user")
     search_fields = ("name", "affiliation")
     autocomplete_fields = ("photo", "user")
@@ -677,14 +724,14 @@ class ContributorAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(LibraryAdmin):
     list_display = ("name", "slug", "position")
     list_editable = ("position",)
     search_fields = ("name",)
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(LibraryAdmin):
     list_display = ("thumbnail", "alt_text", "credit", "width", "height", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     readonly_fields = ("preview", "width", "height", "uploaded_at")
@@ -735,3 +782,115 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Every change made through the door, newsroom-wide: read only, for editors."""
+
+    list_display = ("at", "action_label", "subject", "changed_list", "by", "comment")
+    list_filter = ("action",)
+    search_fields = ("subject", "comment", "by__username")
+    list_select_related = ("by",)
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    @admin.display(description="what happened", ordering="action")
+    def action_label(self, obj):
+        return obj.get_action_display()
+
+    @admin.display(description="changed")
+    def changed_list(self, obj):
+        return ", ".join(permissions.CHANGE_LABELS.get(name, name) for name in obj.changed)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_editor(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Tags are editorial data. taggit's own admin lets anyone with the model permissions rename and
+# merge tags, published stories' included, without a revision or an audit row; this one goes
+# through the door, and only editors change tags here.
+admin.site.unregister(Tag)
+
+
+class MergeTagsForm(forms.Form):
+    into = forms.CharField(
+        label="Merge into",
+        max_length=Tag._meta.get_field("name").max_length,
+        help_text="The tag every story carrying one of these will have instead: an existing "
+        "tag's name, or a new one.",
+    )
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name",)
+    ordering = ("name",)
+    fields = ("name",)
+    actions = ("merge_selected",)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.has_perm("taggit.view_tag")
+
+    def has_add_permission(self, request):
+        # A tag is made by tagging a story; one with no story is of no use to readers.
+        return permissions.can_manage_tags(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_tags(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_tags(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            current = Tag.objects.get(pk=obj.pk)
+            changes.rename_tag(current, form.cleaned_data["name"], by=request.user)
+            obj.refresh_from_db()
+        else:
+            created = changes.create_tag(form.cleaned_data["name"], by=request.user)
+            obj.pk, obj.slug = created.pk, created.slug
+            obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        changes.delete_tag(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for tag in queryset:
+            changes.delete_tag(tag, by=request.user)
+
+    @admin.action(description="Merge selected tags", permissions=["delete"])
+    def merge_selected(self, request, queryset):
+        tags = list(queryset.order_by("name"))
+        form = MergeTagsForm(request.POST if "into" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            try:
+                target = changes.merge_tags(tags, form.cleaned_data["into"], by=request.user)
+            except changes.ChangeRefused as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                return None
+            self.message_user(
+                request, f"{len(tags)} tag(s) merged into “{target.name}”.", messages.SUCCESS
+            )
+            return None
+        if not form.is_bound:
+            form = MergeTagsForm(initial={"into": tags[0].name if tags else ""})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge tags",
+            "opts": self.opts,
+            "tags": tags,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/taggit/tag/merge.html", context)

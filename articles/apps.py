@@ -47,8 +47,24 @@ class ArticlesConfig(AppConfig):
         )
 
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
-        # In every process, management commands included: the public page cache's invalidation
-        # (connected when caching is imported) and the stored search vector's refresh.
-        from . import caching, search  # noqa: F401
+        connect_receivers()
 
-        search.connect_signals()
+
+def connect_receivers() -> None:
+    """What follows a change, connected in this one place, in every process (management commands
+    included): what is derived from stories listens to the door's announcement."""
+    from simple_history.signals import pre_create_historical_record
+
+    from . import caching, changes, search, translation
+
+    for receiver in (
+        caching.on_story_changed,
+        search.on_story_changed,
+        translation.on_story_changed,
+    ):
+        changes.story_changed.connect(
+            receiver, dispatch_uid=f"{receiver.__module__}.on_story_changed"
+        )
+    pre_create_historical_record.connect(
+        changes.keep_revision_tags, dispatch_uid="articles.keep_revision_tags"
+    )

@@ -1,11 +1,11 @@
 """The public page cache, its invalidation, and conditional GET (ETag, Last-Modified, 304).
 
 Every cached page is stored under the current *site version*. Changing anything a reader can see
-(a story published, edited, corrected or withdrawn; its bylines, tags or exchanges) calls
-invalidate_public_pages(), which starts a new version: old pages are never served again and
-expire from the cache on their own. A scheduled story going live changes what readers see
-without any save, so the version also records when the next scheduled story goes live and
-renews itself at that moment.
+(a story published, edited, corrected or withdrawn; its bylines, tags or exchanges) goes through
+the door, whose announcement calls invalidate_public_pages(), which starts a new version: old
+pages are never served again and expire from the cache on their own. A scheduled story going
+live changes what readers see without any save, so the version also records when the next
+scheduled story goes live and renews itself at that moment.
 
 A shared cache (Redis) that stops answering must not take the site down with it: pages are then
 rendered for every request, as with caching off, and the failure is logged.
@@ -103,9 +103,8 @@ def invalidate_public_pages() -> None:
     The second time matters: between the change and its commit another request may render
     and cache the old page.
 
-    Call this after changing anything a reader sees. The receivers at the end of this module
-    call it for saves and deletes of stories and their parts; the workflow's transition()
-    writes with UPDATE, so its StatusChange row is what tells us of a publish or withdrawal.
+    Called for every change the door (articles/changes.py) announces, through
+    on_story_changed; call it directly only for what changes pages without a story changing.
     """
     _forget_version()
     transaction.on_commit(_forget_version)
@@ -260,34 +259,6 @@ class CachedPageMiddleware:
         return self.get_response(request)
 
 
-# Models whose rows readers see, by label (the receivers see every model's saves).
-WATCHED_MODELS = {
-    "articles.Article",
-    "articles.Byline",
-    "articles.Section",
-    "articles.Contributor",
-    "articles.Image",
-    "articles.StatusChange",
-    "articles.Correction",
-    "interviews.Interview",
-    "interviews.Exchange",
-    "taggit.Tag",
-    "taggit.TaggedItem",
-}
-
-
-def _on_change(sender, **kwargs) -> None:
-    if getattr(getattr(sender, "_meta", None), "label", None) in WATCHED_MODELS:
-        invalidate_public_pages()
-
-
-def connect_signals() -> None:
-    """Invalidate on every save or delete of a watched model (idempotent)."""
-    from django.db.models.signals import m2m_changed, post_delete, post_save
-
-    post_save.connect(_on_change, dispatch_uid="public-pages-post-save")
-    post_delete.connect(_on_change, dispatch_uid="public-pages-post-delete")
-    m2m_changed.connect(_on_change, dispatch_uid="public-pages-m2m")
-
-
-connect_signals()
+def on_story_changed(sender, **kwargs) -> None:
+    """Any change the door announces may show on any page: start a new site version."""
+    invalidate_public_pages()

@@ -3,11 +3,20 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Article
+from interviews.models import Exchange, Interview
+
+from .changes import (
+    BylineRow,
+    ExchangeRow,
+    Interviewee,
+    StoryChanges,
+    edit_conflict_message,
+)
+from .models import Article, Byline, Correction
+from .permissions import STORY_FIELDS
 from .slugs import unique_slug
 
 
@@ -120,7 +129,7 @@ class PasteCopyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "spellcheck": "false"}),
         help_text=(
             "Paste the story as plain text: copied from a web page, or in the newsroom format "
-            "with a header block (see STORY_FORMAT.md)."
+            "with a header block."
         ),
     )
 
@@ -133,6 +142,8 @@ class ArticleAdminForm(forms.ModelForm):
     """
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Why the door refused this form's last save, when it is shown again (ArticleAdmin sets it).
+    refusal: str | None = None
 
     class Meta:
         model = Article
@@ -165,6 +176,8 @@ class ArticleAdminForm(forms.ModelForm):
         loaded = cleaned.get("loaded_version")
         if self.instance.pk and loaded is not None and loaded != self.instance.version:
             raise ValidationError(edit_conflict_message(self.instance), code="edit_conflict")
+        if self.refusal:
+            raise ValidationError(self.refusal, code="refused")
         if (
             "published_at" in self.fields
             and cleaned.get("published_at") is None
@@ -200,30 +213,66 @@ class ArticleAdminForm(forms.ModelForm):
         return tags
 
 
-def edit_conflict_message(article: Article) -> str:
-    """Who changed `article` last and when (a save or a workflow move), said to someone whose
-    save came second."""
-    latest = article.history.select_related("history_user").first()
-    moved = article.status_changes.select_related("changed_by").order_by("-changed_at").first()
-    verb = "saved"
-    if latest is None and moved is None:
-        who, when = "Someone", "just now"
-    else:
-        if moved is not None and (latest is None or moved.changed_at > latest.history_date):
-            user, at = moved.changed_by, moved.changed_at
-            verb = {"publish": "published", "schedule": "scheduled", "withdraw": "withdrew"}.get(
-                moved.transition, f"moved ({moved.get_to_status_display().lower()})"
+def story_changes(form: forms.ModelForm, formsets: list) -> StoryChanges:
+    """What the story form and its inlines ask the door to change.
+
+    Every field and row is read as the form left it; the door compares with the story as it is
+    and decides, so an unchanged or read-only part changes nothing. Parts whose inline is not
+    on the form (a person may not see it) are left as they are.
+    """
+    cleaned = form.cleaned_data
+    changes = StoryChanges(loaded_version=cleaned.get("loaded_version"))
+    for name in STORY_FIELDS - {"tags"}:
+        if name in form.fields and name in cleaned:
+            changes.fields[name] = cleaned[name]
+    if "tags" in form.fields and "tags" in cleaned:
+        changes.tags = list(cleaned["tags"])
+    for formset in formsets:
+        kept = _kept_rows(formset)
+        if formset.model is Byline:
+            changes.bylines = [
+                BylineRow(role=row.role, contributor_id=row.contributor_id)
+                for row in sorted(kept, key=lambda row: row.position)
+            ]
+        elif formset.model is Interview:
+            row = kept[0] if kept else None
+            changes.interviewee = (
+                Interviewee(row.interviewee_name, row.interviewee_description) if row else None
             )
-        else:
-            user, at = latest.history_user, latest.history_date
-        who = (user.get_full_name() or user.get_username()) if user else "Someone"
-        when = f"at {timezone.localtime(at):%H:%M on %d %B %Y}"
-    return (
-        f"{who} {verb} this story {when}, after you opened it. Your changes have not been saved; "
-        "they are still in the form below. Copy what you need, reload the story to see the "
-        "saved version, and make your changes again."
-    )
+        elif formset.model is Exchange:
+            changes.exchanges = [
+                ExchangeRow(
+                    question=row.question,
+                    answer=row.answer,
+                    question_original=row.question_original,
+                    answer_original=row.answer_original,
+                    pk=row.pk,
+                    position=row.position,
+                )
+                for row in kept
+            ]
+    return changes
 
 
-class EditConflict(Exception):
-    """Another save of the story landed between checking the form and saving it."""
+def _kept_rows(formset) -> list:
+    """The rows an inline formset leaves: its instances as the forms set them (a ModelForm puts
+    what was typed on its instance when it is validated), less deleted and empty extra rows."""
+    deleted = set(formset.deleted_forms) if formset.can_delete else set()
+    return [
+        form.instance
+        for form in formset.forms
+        if form not in deleted
+        and not (form.instance.pk is None and not form.has_changed())
+        and getattr(form, "cleaned_data", None) is not None
+    ]
+
+
+def new_corrections(formsets: list) -> list[str]:
+    """The texts of the corrections added on the form."""
+    return [
+        form.cleaned_data["text"]
+        for formset in formsets
+        if formset.model is Correction
+        for form in formset.forms
+        if form.instance.pk is None and form.has_changed() and form.cleaned_data.get("text")
+    ]

@@ -132,10 +132,9 @@ class Contributor(models.Model):
 class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> Self:
         """Stories a reader may see now: published, or scheduled with their time come."""
-        return self.filter(
-            status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED],
-            published_at__lte=timezone.now(),
-        ).exclude(status=Article.Status.SCHEDULED, translation_is_stale=True)
+        return self.filter(status__in=LIVE_STATES, published_at__lte=timezone.now()).exclude(
+            status=Article.Status.SCHEDULED, translation_is_stale=True
+        )
 
     def for_listing(self) -> Self:
         """Fetch section, bylines and tags up front so list pages stay at a fixed query count."""
@@ -213,11 +212,18 @@ class ArticleStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The states in which a story can be in front of readers: published, or scheduled once its time
+# has come (ArticleQuerySet.published() adds the time). The one list of them; indexes, the page
+# cache and the workflow read it from here.
+LIVE_STATES: tuple[str, ...] = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED)
+
+
 class Article(models.Model):
     """One story: the unit of the workflow and of the public site."""
 
     Kind = ArticleKind
     Status = ArticleStatus
+    LIVE_STATES = LIVE_STATES
     # What ArticleQuerySet.without_text() leaves unread: the texts only a story's own page shows.
     LONG_TEXT_FIELDS = ("body", "source_headline", "source_dek", "source_body", "search_vector")
 
@@ -326,7 +332,7 @@ class Article(models.Model):
             models.CheckConstraint(condition=~Q(headline=""), name="article_headline_required"),
             models.CheckConstraint(condition=~Q(slug=""), name="article_slug_required"),
             models.CheckConstraint(
-                condition=~Q(status__in=["published", "scheduled"]) | Q(published_at__isnull=False),
+                condition=~Q(status__in=LIVE_STATES) | Q(published_at__isnull=False),
                 name="article_live_has_publication_time",
             ),
         ]
@@ -337,12 +343,12 @@ class Article(models.Model):
             # Live stories newest first, in the order every listing, feed and sitemap reads them.
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=Q(status__in=["published", "scheduled"]),
+                condition=Q(status__in=LIVE_STATES),
                 name="article_live_latest_idx",
             ),
             models.Index(
                 fields=["section", "-published_at", "-id"],
-                condition=Q(status__in=["published", "scheduled"]),
+                condition=Q(status__in=LIVE_STATES),
                 name="article_live_section_idx",
             ),
         ]
@@ -506,9 +512,73 @@ class ReviewedSegment(models.Model):
         return f"{self.article}: {self.key}"
 
 
+class AuditEntry(models.Model):
+    """One change made through the door (articles/changes.py): who did what to which story or
+    library item, and when. Workflow moves have their own rows, StatusChange."""
+
+    action = models.CharField(max_length=40)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    # What the change was about, as it was called then: a deleted story keeps its headline here.
+    subject = models.CharField(max_length=300)
+    changed = models.JSONField(default=list, blank=True)
+    comment = models.TextField(blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["article", "-at"], name="audit_article_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.subject}"
+
+    def get_action_display(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+# What each AuditEntry.action means, in the desk's words.
+AUDIT_ACTIONS = {
+    "story.create": "Story created",
+    "story.edit": "Story edited",
+    "story.import": "Story imported",
+    "story.restore": "Revision restored",
+    "story.delete": "Story deleted",
+    "story.tags": "Tags changed",
+    "correction.add": "Correction added",
+    "translation.confirm": "Translation confirmed",
+    "tag.rename": "Tag renamed",
+    "tag.merge": "Tags merged",
+    "tag.delete": "Tag deleted",
+    "library.add": "Added to the library",
+    "library.change": "Library item changed",
+    "library.delete": "Library item deleted",
+    "archive.restore": "Archive restored",
+}
+
+
+class RevisionTags(models.Model):
+    """What a revision keeps besides the story's own fields: its tags as they stood.
+
+    A field of the historical rows only. None on revisions written before tags were kept (and by
+    anything but the door), which a restore then leaves as they are.
+    """
+
+    tag_names = models.JSONField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 # Revisions: every save of a story, its credits and its exchanges keeps a historical row
 # (django-simple-history); articles/revisions.py puts them together into story revisions.
-simple_history_register(Article, excluded_fields=["updated_at", "search_vector"])
+simple_history_register(
+    Article, excluded_fields=["updated_at", "search_vector"], bases=[RevisionTags]
+)
 simple_history_register(Byline)
 
 

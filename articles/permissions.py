@@ -1,11 +1,13 @@
 """Who may see, change and delete which story in which state, and which of its fields.
 
-The one place these rules live. The admin (ModelAdmins, inlines, the desk pages) asks these
-functions; it never decides on its own. Roles are groups of permissions (articles/roles.py); the
-permissions open the doors, and the functions here add the story and its state:
+The one place these rules live. The door (articles/changes.py) asks them before every change,
+about the story as it was before the change; the admin asks them to decide what to show. Roles
+are groups of permissions (articles/roles.py); the permissions open the doors, and the functions
+here add the story and its state:
 
 - an editor (``articles.edit_any_article``) may do everything;
-- a reporter edits only their own stories, and only while they are drafts;
+- a reporter edits only their own stories, and only while they are drafts; when a story goes
+  live (its publication time) is the desk's decision, never the writer's;
 - a translator edits the source text and the translation, and only while the story is in
   translation review.
 
@@ -16,10 +18,30 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from .models import Article
-from .workflow import is_own
 
 Status = Article.Status
 User = AbstractBaseUser | AnonymousUser
+
+# What a change to a story can touch, by name: its fields, and its parts. "exchanges" is their
+# shape (adding, removing, reordering), "exchange_text" the words of exchanges already there.
+STORY_FIELDS: frozenset[str] = frozenset(
+    {
+        "headline",
+        "slug",
+        "dek",
+        "body",
+        "kind",
+        "section",
+        "tags",
+        "lead_image",
+        "original_language",
+        "source_headline",
+        "source_dek",
+        "source_body",
+        "published_at",
+    }
+)
+STORY_PARTS: frozenset[str] = frozenset({"bylines", "interviewee", "exchanges", "exchange_text"})
 
 # The English text and its original-language source: what a translator works on.
 ARTICLE_TRANSLATION_FIELDS: frozenset[str] = frozenset(
@@ -36,7 +58,8 @@ ARTICLE_TRANSLATION_FIELDS: frozenset[str] = frozenset(
 EXCHANGE_TRANSLATION_FIELDS: frozenset[str] = frozenset(
     {"question", "answer", "question_original", "answer_original"}
 )
-# Fields only an editor sets: when a story goes live is the desk's decision, not the writer's.
+TRANSLATION_CHANGES: frozenset[str] = ARTICLE_TRANSLATION_FIELDS | {"exchange_text"}
+# Fields only the desk sets: when a story goes live is an editor's decision, on every path.
 EDITOR_ONLY_ARTICLE_FIELDS: frozenset[str] = frozenset({"published_at"})
 
 
@@ -55,8 +78,18 @@ def is_reporter(user: User) -> bool:
 
 
 def own_stories_filter(user: User) -> Q:
-    """The stories a person created or is credited on, as a filter (mirrors workflow.is_own)."""
+    """A reporter's own stories: the ones they created or that credit them. The one definition
+    of ownership; is_own() asks it about one story."""
     return Q(created_by_id=user.pk) | Q(bylines__contributor__user_id=user.pk)
+
+
+def is_own(article: Article, user: User) -> bool:
+    """Is `article` one of `user`'s own stories, as the database has it now?"""
+    if user.pk is None or article.pk is None:
+        return False
+    if article.created_by_id is not None and article.created_by_id == user.pk:
+        return True
+    return Article.objects.filter(own_stories_filter(user), pk=article.pk).exists()
 
 
 def visible_articles(queryset: QuerySet[Article], *, user: User) -> QuerySet[Article]:
@@ -111,30 +144,79 @@ def can_delete_article(user: User, article: Article | None = None) -> bool:
     return bool(is_editor(user) and user.has_perm("articles.delete_article"))
 
 
-def editable_article_fields(user: User, article: Article | None) -> frozenset[str] | None:
-    """The story fields `user` may change, or None for every field the form has.
-
-    Call it only where can_change_article() is true; where it is false, nothing is editable.
-    """
+def allowed_changes(user: User, article: Article | None) -> frozenset[str]:
+    """Everything `user` may change on `article` now (fields and parts by name; see STORY_FIELDS
+    and STORY_PARTS); empty when they may change nothing. `article` None: a new story."""
+    everything = STORY_FIELDS | STORY_PARTS
+    if article is None or article.pk is None:
+        if not (can_add_article(user) and user.has_perm("articles.change_article")):
+            return frozenset()
+        return everything if is_editor(user) else everything - EDITOR_ONLY_ARTICLE_FIELDS
+    if not can_change_article(user, article):
+        return frozenset()
     if is_editor(user):
+        return everything
+    if (
+        article is not None
+        and article.pk is not None
+        and article.status == Status.TRANSLATION_REVIEW
+        and user.has_perm("articles.review_translation")
+    ):
+        return TRANSLATION_CHANGES
+    return everything - EDITOR_ONLY_ARTICLE_FIELDS
+
+
+def change_refusal(user: User, article: Article | None, changed: set[str]) -> str | None:
+    """Why `user` may not make a change touching `changed` on `article` (as it is before the
+    change), or None if they may. The reason never names a story they may not see."""
+    if not changed:
         return None
-    if article is not None and article.pk is not None:
-        if article.status == Status.TRANSLATION_REVIEW and user.has_perm(
-            "articles.review_translation"
-        ):
-            return ARTICLE_TRANSLATION_FIELDS
-    return None
+    if article is not None and article.pk is not None and not can_view_article(user, article):
+        return NOT_YOURS
+    allowed = allowed_changes(user, article)
+    if not allowed:
+        if article is None or article.pk is None:
+            return "You may not add stories."
+        return (
+            f"The story is {article.get_status_display().lower()} and you can no longer change it."
+        )
+    refused = sorted(changed - allowed)
+    if not refused:
+        return None
+    if set(refused) <= EDITOR_ONLY_ARTICLE_FIELDS:
+        return "Only editors set the publication time: the desk decides when a story goes live."
+    names = ", ".join(CHANGE_LABELS.get(name, name) for name in refused)
+    return f"You may not change these here: {names}."
+
+
+# Said for a story the person may not open: nothing about it, not even that it exists.
+NOT_YOURS = "No such story, or not one you may change."
+
+CHANGE_LABELS = {
+    "headline": "headline",
+    "slug": "address",
+    "dek": "standfirst",
+    "body": "text",
+    "kind": "kind",
+    "section": "section",
+    "tags": "tags",
+    "lead_image": "lead image",
+    "original_language": "original language",
+    "source_headline": "original headline",
+    "source_dek": "original standfirst",
+    "source_body": "original text",
+    "published_at": "publication time",
+    "bylines": "credits",
+    "interviewee": "interviewee",
+    "exchanges": "the questions and answers (adding, removing or reordering)",
+    "exchange_text": "the words of the questions and answers",
+}
 
 
 def readonly_article_fields(user: User, article: Article | None, all_fields: list[str]) -> set[str]:
     """The form fields that `user` sees but may not change on `article`."""
-    if article is not None and article.pk is not None and not can_change_article(user, article):
-        return set(all_fields)
-    editable = editable_article_fields(user, article)
-    readonly = set() if editable is None else set(all_fields) - editable
-    if not is_editor(user):
-        readonly |= EDITOR_ONLY_ARTICLE_FIELDS & set(all_fields)
-    return readonly
+    allowed = allowed_changes(user, article)
+    return {name for name in all_fields if name not in allowed}
 
 
 def can_change_credits(user: User, article: Article | None) -> bool:
@@ -142,21 +224,19 @@ def can_change_credits(user: User, article: Article | None) -> bool:
 
     Writers and editors shape a story; a translator works inside the shape they were given.
     """
-    if not can_change_article(user, article):
-        return False
-    return editable_article_fields(user, article) is None
+    return {"bylines", "interviewee", "exchanges"} <= allowed_changes(user, article)
 
 
 def can_change_exchanges(user: User, article: Article | None) -> bool:
     """Editing the text of existing exchanges: the writer's, and the translator's in review."""
-    return can_change_article(user, article)
+    return "exchange_text" in allowed_changes(user, article)
 
 
 def editable_exchange_fields(user: User, article: Article | None) -> frozenset[str] | None:
     """The exchange fields `user` may change, or None for all of them."""
     if can_change_credits(user, article):
         return None
-    if can_change_article(user, article):
+    if can_change_exchanges(user, article):
         return EXCHANGE_TRANSLATION_FIELDS
     return frozenset()
 
@@ -172,6 +252,23 @@ def can_add_correction(user: User, article: Article | None) -> bool:
 
 def can_restore_revision(user: User, article: Article | None) -> bool:
     return is_editor(user)
+
+
+def can_manage_tags(user: User) -> bool:
+    """Tags are editorial data: renaming, merging and deleting them changes every story that
+    carries them, published ones included, so only editors do it."""
+    return bool(is_editor(user) and user.has_perm("taggit.change_tag"))
+
+
+def can_delete_tags(user: User) -> bool:
+    return bool(is_editor(user) and user.has_perm("taggit.delete_tag"))
+
+
+def can_change_library(user: User, model: type, action: str) -> bool:
+    """Sections, contributors and images: the model permission decides ("add", "change",
+    "delete"), held by the roles in articles/roles.py."""
+    opts = model._meta
+    return bool(user.is_active and user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}"))
 
 
 def can_review_translation(user: User, article: Article) -> bool:

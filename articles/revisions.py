@@ -2,24 +2,21 @@
 
 django-simple-history keeps a historical row for every save of each model. One admin save writes
 the story first and its inline rows just after, so a revision is the story's historical row plus
-the state of its rows up to the story's next save. Restoring a revision writes the old content back
-as a new save, and so becomes a revision itself; history is never rewritten.
+the state of its rows up to the story's next save. Restoring a revision (articles/changes.py,
+restore_revision) writes the old content back as a new save, and so becomes a revision itself;
+history is never rewritten.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
-from django.db.models import F
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from interviews.models import Exchange, Interview
 
 from .models import Article, Byline, Contributor, Image, Section
-from .translation import html_paragraphs, refresh_staleness, word_diff
+from .translation import html_paragraphs, word_diff
 
 # What a revision brings back: the words and the shape of the story, never its workflow state,
 # which only articles/workflow.py moves.
@@ -51,10 +48,6 @@ LABELS = {
 }
 
 
-class RestoreRefused(Exception):
-    """The revision cannot be written back as it is; the message says why and what to do."""
-
-
 @dataclass
 class Revision:
     history_id: int
@@ -66,6 +59,8 @@ class Revision:
     bylines: list[dict] = field(default_factory=list)
     exchanges: list[dict] = field(default_factory=list)
     interview: dict | None = None
+    # The tags as they stood, or None for a revision written before tags were kept.
+    tags: list[str] | None = None
 
 
 @dataclass
@@ -123,6 +118,7 @@ def revisions(article: Article) -> list[Revision]:
                     }
                     for e in sorted(_rows_as_of(exchanges, until), key=lambda e: e.position)
                 ],
+                tags=record.tag_names,
                 interview={
                     "interviewee_name": interview[0].interviewee_name,
                     "interviewee_description": interview[0].interviewee_description,
@@ -154,6 +150,8 @@ def _readable(revision: Revision, names: dict) -> dict[str, str]:
         f"{names['contributor'].get(b['contributor_id'], '(removed)')} ({b['role']})"
         for b in revision.bylines
     )
+    if revision.tags is not None:
+        text["Tags"] = ", ".join(revision.tags)
     if revision.interview:
         text["Interviewee"] = (
             f"{revision.interview['interviewee_name']}, "
@@ -188,60 +186,3 @@ def compare(older: Revision, newer: Revision) -> list[Difference]:
         for label in labels
         if old.get(label, "") != new.get(label, "")
     ]
-
-
-def restore(article: Article, revision: Revision, *, by: AbstractBaseUser) -> Article:
-    """Write `revision`'s content back into `article` as a new save by `by`.
-
-    Raises RestoreRefused, having changed nothing, when the revision's address has since gone to
-    another story: addresses are unique, and taking it back would break that story's links.
-    """
-    with transaction.atomic():
-        current = Article.objects.select_for_update().get(pk=article.pk)
-        slug = revision.fields["slug"]
-        holder = Article.objects.filter(slug=slug).exclude(pk=current.pk).first()
-        if holder is not None:
-            raise RestoreRefused(
-                f"Revision {revision.number} was not restored: its address "
-                f"{reverse('articles:detail', args=[slug])} now belongs to “{holder.headline}”. "
-                "Change that story's address first."
-            )
-        for name in RESTORED_FIELDS:
-            setattr(current, name, revision.fields[name])
-        if current.section_id and not Section.objects.filter(pk=current.section_id).exists():
-            current.section_id = None
-        if current.lead_image_id and not Image.objects.filter(pk=current.lead_image_id).exists():
-            current.lead_image_id = None
-        # A restore is an edit like any other: whoever has the story open must reload.
-        Article.objects.filter(pk=current.pk).update(version=F("version") + 1)
-        current.version += 1
-        current._history_user = by
-        when = timezone.localtime(revision.at)
-        current._change_reason = f"Restored revision {revision.number} of {when:%Y-%m-%d %H:%M}"
-        current.save()
-
-        Byline.objects.filter(article=current).delete()
-        existing = set(
-            Contributor.objects.filter(
-                pk__in=[b["contributor_id"] for b in revision.bylines]
-            ).values_list("pk", flat=True)
-        )
-        for byline in revision.bylines:
-            if byline["contributor_id"] in existing:
-                row = Byline(article=current, **byline)
-                row._history_user = by
-                row.save()
-
-        Exchange.objects.filter(article=current).delete()
-        for exchange in revision.exchanges:
-            row = Exchange(article=current, **exchange)
-            row._history_user = by
-            row.save()
-
-        Interview.objects.filter(article=current).delete()
-        if revision.interview:
-            row = Interview(article=current, **revision.interview)
-            row._history_user = by
-            row.save()
-        refresh_staleness(current)
-    return current

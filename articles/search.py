@@ -3,7 +3,7 @@
 On PostgreSQL the search vector (document_vector(): headline A, dek and contributor names B, body
 and exchanges C, English configuration, so "negotiations" finds "negotiate") is stored in
 Article.search_vector, GIN-indexed, and refreshed after every change to a story, its bylines, its
-exchanges or a contributor's name (connect_signals(), called when the app loads).
+exchanges or a contributor's name (on_story_changed, which the door's announcement calls).
 """
 
 import re
@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Byline, Contributor
+from .models import Article, Byline
 
 SEARCH_CONFIG = "english"
 # Markers PostgreSQL puts around matched words; they cannot occur in text a person typed, so the
@@ -124,33 +124,14 @@ def refresh_search_vectors(article_ids) -> int:
     return Article.objects.filter(pk__in=list(article_ids)).update(search_vector=document_vector())
 
 
-def _on_change(sender, instance, **kwargs) -> None:
-    """What a story is found by changed: its own text, a byline, an exchange, a contributor.
+def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
+    """What a story is found by may have changed: its text, a credit, an exchange, a name.
 
-    Refreshed at once, in the same transaction as the change, so a search never sees a story
-    without its vector. A story saved with its inlines is refreshed once per row; each refresh is
-    one indexed UPDATE of one story. Bulk inserts send no signals: their callers refresh.
+    Refreshed at once, in the same transaction as the change (the door announces inside it), so
+    a search never sees a story without its vector: one indexed UPDATE for all of them.
     """
-    from interviews.models import Exchange
-
-    if isinstance(instance, Article):
-        refresh_search_vectors([instance.pk])
-    elif isinstance(instance, Byline | Exchange):
-        refresh_search_vectors([instance.article_id])
-    elif isinstance(instance, Contributor):
-        refresh_search_vectors(instance.bylines.values_list("article_id", flat=True))
-
-
-def connect_signals() -> None:
-    from django.db.models.signals import post_delete, post_save
-
-    from interviews.models import Exchange
-
-    for model in (Article, Byline, Exchange, Contributor):
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"search-save-{model.__name__}")
-        post_delete.connect(
-            _on_change, sender=model, dispatch_uid=f"search-delete-{model.__name__}"
-        )
+    if article_ids and changed - {"status", "corrections", "review"}:
+        refresh_search_vectors(article_ids)
 
 
 def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:

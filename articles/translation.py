@@ -238,17 +238,42 @@ def stale_segments(article: Article) -> list[SegmentReview]:
 def refresh_staleness(article: Article) -> bool:
     """Store whether any segment is stale, so readers' queries can hold a scheduled story back.
 
-    Call after anything that may change the source or its review: an admin save, a restore, a
-    review. Returns the new value.
+    Called for every change of a story's text the door announces (on_story_changed), and after
+    a review. Returns the new value.
     """
     stale = bool(stale_segments(article))
     if stale != article.translation_is_stale:
         Article.objects.filter(pk=article.pk).update(translation_is_stale=stale)
         article.translation_is_stale = stale
-        from .caching import invalidate_public_pages
-
-        invalidate_public_pages()
     return stale
+
+
+# What a translated segment is made of: a change to any of these may make one stale.
+SEGMENT_PARTS = frozenset(
+    {
+        "original_language",
+        "source_headline",
+        "source_dek",
+        "source_body",
+        "headline",
+        "dek",
+        "body",
+        "exchanges",
+        "exchange_text",
+    }
+)
+
+
+def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
+    """Keep the stored staleness of the changed stories current (the door announces)."""
+    if not changed & SEGMENT_PARTS:
+        return
+    for article in Article.objects.filter(pk__in=article_ids).exclude(original_language=""):
+        refresh_staleness(article)
+    # A story no longer translated has nothing to review.
+    Article.objects.filter(
+        pk__in=article_ids, original_language="", translation_is_stale=True
+    ).update(translation_is_stale=False)
 
 
 def has_source_text(article: Article) -> bool:

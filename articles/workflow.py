@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from . import notifications, translation
+from . import notifications, permissions, translation
+from .changes import announce, claim_version, door
 from .models import Article, StatusChange
 
 Status = Article.Status
@@ -97,13 +98,6 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def is_own(article: Article, user: AbstractBaseUser) -> bool:
-    """A reporter's own story: one they created or one that credits them."""
-    if article.created_by_id is not None and article.created_by_id == user.pk:
-        return True
-    return article.bylines.filter(contributor__user_id=user.pk).exists()
-
-
 def check(article: Article, transition: Transition, *, by: AbstractBaseUser) -> None:
     """Raise if `by` may not make `transition` on `article` now; the message is for the admin."""
     if article.status not in transition.sources:
@@ -114,7 +108,7 @@ def check(article: Article, transition: Transition, *, by: AbstractBaseUser) -> 
     if not by.has_perm(transition.permission):
         raise PermissionDenied(f"You do not have permission to {transition.label.lower()} stories.")
     if transition.name == "submit" and not by.has_perm("articles.edit_any_article"):
-        if not is_own(article, by):
+        if not permissions.is_own(article, by):
             raise PermissionDenied("Reporters may submit only their own stories.")
     if transition.name == "approve" and article.is_translated:
         raise TransitionNotAllowed(
@@ -179,7 +173,7 @@ def transition(
         raise TransitionNotAllowed(f"“{spec.label}” needs {what}.")
     now = timezone.now()
 
-    with transaction.atomic():
+    with door(), transaction.atomic():
         # Lock the row where the database can (PostgreSQL); the conditional UPDATE below is what
         # makes the move race-safe everywhere, SQLite included.
         current = Article.objects.select_for_update().get(pk=article.pk)
@@ -213,6 +207,17 @@ def _apply(
             raise TransitionNotAllowed("Scheduling needs a publication time in the future.")
         fields["published_at"] = publish_at
     elif spec.name == "publish":
+        if (
+            current.status == Status.APPROVED
+            and current.published_at is not None
+            and current.published_at > now
+        ):
+            # Publish means readable now; a story listed as published must not answer 404.
+            at = timezone.localtime(current.published_at)
+            raise TransitionNotAllowed(
+                f"This story's publication time, {at:%d %B %Y %H:%M}, is still to come: "
+                "schedule it for then, or clear the time to publish it now."
+            )
         if current.published_at is None or current.status == Status.SCHEDULED:
             # A scheduled story that an editor publishes early goes live now.
             fields["published_at"] = (
@@ -226,12 +231,9 @@ def _apply(
 
     # A move is a change of the story: a form opened before it must not be saved over it, so the
     # optimistic-locking version goes up too (the conflict message names who moved it).
-    fields["version"] = current.version + 1
-    moved = Article.objects.filter(
-        pk=current.pk, status=current.status, version=current.version
-    ).update(**fields)
-    if moved != 1:
+    if not claim_version(current, where={"status": current.status}, also=fields):
         raise TransitionNotAllowed("Someone else moved this story just now; reload and retry.")
+    fields["version"] = current.version
     change = StatusChange.objects.create(
         article=current,
         transition=spec.name,
@@ -245,6 +247,7 @@ def _apply(
     if spec.name == "pass_translation":
         # Passing review is what makes each segment's current source the reviewed one.
         translation.record_review(current, by=by, at=now)
+    announce([current.pk], {"status"})
     transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
     return change, fields
 
@@ -269,7 +272,7 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
     result = DuePublication()
     due = Article.objects.filter(status=Status.SCHEDULED, published_at__lte=now)
     for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
+        with door(), transaction.atomic():
             current = Article.objects.select_for_update().get(pk=pk)
             if current.status != Status.SCHEDULED or current.published_at > now:
                 continue  # another run, or an editor, got there first

@@ -97,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cached public pages for readers without a session, before the rest (articles/caching.py).
     "articles.caching.CachedPageMiddleware",
+    # Writes to the story tables that do not come through the door are refused
+    # (articles/changes.py).
+    "articles.changes.WriteGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

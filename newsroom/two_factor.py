@@ -24,7 +24,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -33,6 +32,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from articles import redirects
 from articles.permissions import is_editor
 
 logger = logging.getLogger("newsroom.security")
@@ -55,12 +55,7 @@ def is_required(user) -> bool:
 
 def safe_next(request: HttpRequest, default: str = "admin:index") -> str:
     """Where to go after this step: the `next` asked for if it stays on this site."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse(default)
+    return redirects.safe_next(request, reverse(default))
 
 
 def step_url(name: str, next_url: str) -> str:

@@ -177,7 +177,7 @@ TABLE = [
     ("translation review", "get", story("translation", "in_review"), (LOGIN, 200, 200, 200)),
     ("paste copy", "get", admin("articles_article_paste"), (LOGIN, 200, 403, 200)),
     ("tag list", "get", admin("taggit_tag_changelist"), (LOGIN, 200, 200, 200)),
-    ("tag add", "get", admin("taggit_tag_add"), (LOGIN, 200, 403, 200)),
+    ("tag add", "get", admin("taggit_tag_add"), (LOGIN, 403, 403, 200)),
     ("tag change", "get", admin("taggit_tag_change", "tag"), (LOGIN, VIEW, VIEW, EDIT)),
     ("tag delete", "get", admin("taggit_tag_delete", "tag"), (LOGIN, 403, 403, 200)),
     ("contributor list", "get", admin("articles_contributor_changelist"), (LOGIN, 200, 200, 200)),

@@ -30,7 +30,15 @@ from taggit.models import Tag
 
 from articles import workflow
 from articles.importer import StoryFormatError, parse_story, save_story
-from articles.models import Article, Contributor, Correction, Image, Section, StatusChange
+from articles.models import (
+    Article,
+    AuditEntry,
+    Contributor,
+    Correction,
+    Image,
+    Section,
+    StatusChange,
+)
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
 from articles.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, sanitize_html
 from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, UserFactory
@@ -695,6 +703,12 @@ class Secrets:
             ),
             StaticDevice: lambda: StaticDevice.objects.create(
                 user=self.article.created_by, name="x"
+            ),
+            AuditEntry: lambda: AuditEntry.objects.create(
+                action="story.edit",
+                article=self.article,
+                subject="pwn-secret-subject of the source",
+                comment="pwn-secret-comment about the source",
             ),
         }
         return factories[model]()

@@ -20,7 +20,7 @@ from tests.factories import (
     InterviewArticleFactory,
     SectionFactory,
 )
-from tests.helpers import queries_to_render
+from tests.helpers import edit, queries_to_render
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
@@ -380,13 +380,13 @@ def test_corrections_are_shown_dated_and_escaped(client):
     assert '<time datetime="2015-10-05T09:00:00+00:00">5 October 2015</time>' in html
 
 
-def test_a_correction_invalidates_the_cached_page(client, settings):
-    from articles.models import Correction
+def test_a_correction_invalidates_the_cached_page(client, settings, editor):
+    from articles.changes import add_correction
 
     settings.PUBLIC_PAGE_CACHE_SECONDS = 600
     article = ArticleFactory(published=True)
     assert "Corrections</h2>" not in client.get(article.get_absolute_url()).content.decode()
-    Correction.objects.create(article=article, text="The date was wrong.")
+    add_correction(article, "The date was wrong.", by=editor)
     assert "The date was wrong." in client.get(article.get_absolute_url()).content.decode()
 
 
@@ -416,15 +416,14 @@ def test_pages_carry_validators_and_answer_304(client, page_cache):
 
 
 def test_cached_pages_cost_no_queries_and_follow_edits(
-    client, page_cache, django_assert_num_queries
+    client, page_cache, django_assert_num_queries, editor
 ):
     article = ArticleFactory(published=True, headline="Before the edit")
     url = article.get_absolute_url()
     etag = client.get(url)["ETag"]
     with django_assert_num_queries(0):
         assert client.get(url).status_code == 200
-    article.headline = "After the edit"
-    article.save()
+    edit(article, by=editor, headline="After the edit")
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and "After the edit" in response.content.decode()
 

@@ -20,7 +20,7 @@ from articles.models import Article, Correction
 from newsroom.two_factor import check_code, replace_recovery_codes
 from tests.articles.test_importer import RAQQA, SAMPLE
 from tests.conftest import confirmed_totp_device, current_totp_code, password_only_login
-from tests.factories import ArticleFactory, BylineFactory, ImageFactory
+from tests.factories import ArticleFactory, BylineFactory, ImageFactory, SectionFactory
 
 
 def snapshot() -> dict[str, str]:
@@ -52,6 +52,7 @@ def newsroom(editor, reporter):
     for step in ("submit", "approve", "publish"):
         workflow.transition(sample, step, by=editor)
     Correction.objects.create(article=sample, text="An earlier version misdated the truce.")
+    SectionFactory(name="Raqqa")  # the desk's: a reporter's copy may only name it
     raqqa = import_story_file(RAQQA, by=reporter).article
     workflow.transition(raqqa, "submit", by=reporter)
     image = ImageFactory(alt_text="مدرسة في الرقة")

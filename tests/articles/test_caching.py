@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from articles.caching import _new_version, current_version, lookup
 from articles.models import Article
 from tests.factories import ArticleFactory
+from tests.helpers import edit
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +67,10 @@ def test_requests_with_a_session_take_the_full_path_and_get_the_same_page(editor
     assert editor_client.get(url).content == first.content
 
 
-def test_a_changed_story_is_not_served_from_the_fast_path(client, story):
+def test_a_changed_story_is_not_served_from_the_fast_path(client, story, editor):
     url = story.get_absolute_url()
     client.get(url)
-    story.headline = "Bakeries reopen in Douma and Harasta"
-    story.save()
+    edit(story, by=editor, headline="Bakeries reopen in Douma and Harasta")
     assert "Harasta" in client.get(url).content.decode()
 
 
@@ -83,10 +83,9 @@ def test_pages_are_rendered_while_the_cache_server_is_down(client, settings, sto
     assert "Public page cache unreachable" in caplog.text
 
 
-def test_a_story_is_saved_while_the_cache_server_is_down(settings, story, caplog):
+def test_a_story_is_saved_while_the_cache_server_is_down(settings, story, caplog, editor):
     settings.CACHES = UNREACHABLE_REDIS
-    story.headline = "Saved while the cache was down"
-    story.save()
+    edit(story, by=editor, headline="Saved while the cache was down")
     assert Article.objects.get(pk=story.pk).headline == "Saved while the cache was down"
     assert "Could not invalidate the public page cache" in caplog.text
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from articles import revisions
+from articles import changes, revisions
 from articles.importer import (
     StoryFormatError,
     import_story_file,
@@ -48,8 +48,8 @@ def nothing_written() -> bool:
 @pytest.mark.django_db
 class TestSampleStory:
     @pytest.fixture
-    def article(self):
-        result = import_story_file(SAMPLE)
+    def article(self, editor):
+        result = import_story_file(SAMPLE, by=editor)
         assert result.action == "created"
         return Article.objects.get(pk=result.article.pk)
 
@@ -90,8 +90,8 @@ class TestSampleStory:
 
 
 @pytest.mark.django_db
-def test_newsroom_format_with_arabic_original_imports_every_field():
-    result = import_story_file(RAQQA)
+def test_newsroom_format_with_arabic_original_imports_every_field(editor):
+    result = import_story_file(RAQQA, by=editor)
     article = Article.objects.get(pk=result.article.pk)
     assert article.headline == "Teachers reopen a school in Raqqa's old city"
     assert article.kind == Article.Kind.INTERVIEW
@@ -120,18 +120,18 @@ def test_newsroom_format_with_arabic_original_imports_every_field():
 
 
 @pytest.mark.django_db
-def test_a_story_without_exchanges_is_news_and_header_keys_are_case_insensitive():
+def test_a_story_without_exchanges_is_news_and_header_keys_are_case_insensitive(editor):
     text = NEWSROOM_FORMAT.replace("Headline:", "HEADLINE:").replace("Tags:", "tags:")
-    article = import_story_text(text).article
+    article = import_story_text(text, by=editor).article
     assert article.kind == Article.Kind.NEWS
     assert article.body == "<p>The clinic opened on Sunday.</p>\n<p>It serves three villages.</p>"
     assert not article.exchanges.exists()
 
 
 @pytest.mark.django_db
-def test_importing_twice_updates_the_draft_in_place():
-    first = import_story_file(SAMPLE)
-    second = import_story_file(SAMPLE)
+def test_importing_twice_updates_the_draft_in_place(editor):
+    first = import_story_file(SAMPLE, by=editor)
+    second = import_story_file(SAMPLE, by=editor)
     assert second.action == "updated"
     assert second.article.pk == first.article.pk
     assert Article.objects.count() == 1
@@ -139,19 +139,19 @@ def test_importing_twice_updates_the_draft_in_place():
 
 
 @pytest.mark.django_db
-def test_reimport_keeps_credits_added_in_the_admin_when_the_file_names_none():
-    article = import_story_file(SAMPLE).article
+def test_reimport_keeps_credits_added_in_the_admin_when_the_file_names_none(editor):
+    article = import_story_file(SAMPLE, by=editor).article
     Interview.objects.create(article=article, interviewee_name="Ammar al-Maydani")
-    import_story_file(SAMPLE)
+    import_story_file(SAMPLE, by=editor)
     assert Interview.objects.get(article=article).interviewee_name == "Ammar al-Maydani"
 
 
 @pytest.mark.django_db
-def test_a_story_past_draft_is_left_alone_and_reported():
+def test_a_story_past_draft_is_left_alone_and_reported(editor):
     ArticleFactory(
         slug="rebels-is-agree-to-truce-in-south-damascus", headline="Edited", published=True
     )
-    result = import_story_file(SAMPLE)
+    result = import_story_file(SAMPLE, by=editor)
     assert result.action == "skipped"
     assert "Published" in result.message
     assert Article.objects.get().headline == "Edited"
@@ -159,17 +159,17 @@ def test_a_story_past_draft_is_left_alone_and_reported():
 
 
 @pytest.mark.django_db
-def test_an_arabic_only_headline_gets_a_readable_ascii_slug():
-    article = import_story_text("Headline: معلمون يعيدون فتح مدرسة\n\nنص.\n").article
+def test_an_arabic_only_headline_gets_a_readable_ascii_slug(editor):
+    article = import_story_text("Headline: معلمون يعيدون فتح مدرسة\n\nنص.\n", by=editor).article
     assert article.slug and article.slug.isascii()
     assert article.slug.startswith("m")  # transliterated, not the "story" fallback
 
 
 @pytest.mark.django_db
-def test_an_explicit_slug_identifies_the_story():
+def test_an_explicit_slug_identifies_the_story(editor):
     text = "Headline: One\nSlug: my-own-slug\n\nText.\n"
-    assert import_story_text(text).article.slug == "my-own-slug"
-    assert import_story_text(text.replace("One", "Two")).action == "updated"
+    assert import_story_text(text, by=editor).article.slug == "my-own-slug"
+    assert import_story_text(text.replace("One", "Two"), by=editor).action == "updated"
     assert Article.objects.get().headline == "Two"
 
 
@@ -245,9 +245,11 @@ MALFORMED = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("text", "line", "message"), MALFORMED)
-def test_a_malformed_file_is_refused_with_file_and_line_and_writes_nothing(text, line, message):
+def test_a_malformed_file_is_refused_with_file_and_line_and_writes_nothing(
+    text, line, message, editor
+):
     with pytest.raises(StoryFormatError) as caught:
-        import_story_text(text, filename="story.txt")
+        import_story_text(text, filename="story.txt", by=editor)
     error = caught.value
     assert error.line == line
     assert message in error.message
@@ -257,20 +259,20 @@ def test_a_malformed_file_is_refused_with_file_and_line_and_writes_nothing(text,
 
 
 @pytest.mark.django_db
-def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path):
+def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path, editor):
     path = tmp_path / "latin1.txt"
     path.write_bytes("Headline: Café\n\nCaf\xe9 au lait.\n".encode("latin-1"))
     with pytest.raises(StoryFormatError) as caught:
-        import_story_file(path)
+        import_story_file(path, by=editor)
     assert caught.value.line == 1
     assert "not UTF-8" in str(caught.value)
     assert nothing_written()
 
 
 @pytest.mark.django_db
-def test_hostile_html_in_copy_is_escaped_not_kept():
+def test_hostile_html_in_copy_is_escaped_not_kept(editor):
     text = 'Headline: <img src=x onerror=alert(1)>\n\n<script>alert("x")</script> Hello.\n'
-    article = import_story_text(text).article
+    article = import_story_text(text, by=editor).article
     assert "<script>" not in article.body
     assert "&lt;script&gt;" in article.body
     assert article.headline == "<img src=x onerror=alert(1)>"  # plain text, escaped on output
@@ -340,7 +342,7 @@ def test_restoring_the_latest_revision_of_an_imported_interview_keeps_every_exch
     assert len(latest.exchanges) == len(before["exchanges"])
     assert latest.by == editor
 
-    revisions.restore(article, latest, by=editor)
+    changes.restore_revision(article, latest, by=editor)
 
     assert interview_state(article) == before
     assert all(question and answer for _, question, answer, _, _ in before["exchanges"])
@@ -356,7 +358,7 @@ def test_each_import_of_a_story_is_a_revision_with_the_exchanges_it_wrote(editor
     assert newest.exchanges[0]["question"].startswith("Who rebuilt the building")
     assert first.exchanges[0]["question"].startswith("Who cleared the building")
 
-    revisions.restore(article, first, by=editor)
+    changes.restore_revision(article, first, by=editor)
 
     assert article.exchanges.order_by("position")[0].question.startswith("Who cleared")
     assert article.exchanges.count() == 2
@@ -368,9 +370,10 @@ def interview_text(exchanges: int) -> str:
 
 
 @pytest.mark.django_db
-def test_the_import_query_count_does_not_grow_with_the_exchanges():
+def test_the_import_query_count_does_not_grow_with_the_exchanges(editor):
+    editor.has_perm("articles.add_article")  # the editor's permissions, read once and kept
     with CaptureQueriesContext(connection) as few:
-        import_story_text(interview_text(2))
+        import_story_text(interview_text(2), by=editor)
     with CaptureQueriesContext(connection) as many:
-        import_story_text(interview_text(20).replace("Many questions", "More questions"))
+        import_story_text(interview_text(20).replace("Many questions", "More questions"), by=editor)
     assert len(many) == len(few)

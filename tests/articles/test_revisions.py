@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from articles import revisions
+from articles import changes, revisions
 from articles.models import Article, Byline
 from tests.articles.test_admin import byline_rows, management, story_form
 from tests.factories import ArticleFactory, ContributorFactory, ExchangeFactory
@@ -107,7 +107,7 @@ def test_restore_keeps_the_workflow_state(editor):
     article = ArticleFactory(headline="Before", status=Article.Status.EDITING)
     article.headline = "After"
     article.save()
-    revisions.restore(article, revisions.revisions(article)[-1], by=editor)
+    changes.restore_revision(article, revisions.revisions(article)[-1], by=editor)
     article.refresh_from_db()
     assert (article.headline, article.status) == ("Before", Article.Status.EDITING)
 
@@ -188,7 +188,7 @@ def test_restore_refuses_an_address_in_use_without_the_admin(editor):
     article.slug, article.headline = "after", "After"
     article.save()
     ArticleFactory(slug="before")
-    with pytest.raises(revisions.RestoreRefused, match="/articles/before/"):
-        revisions.restore(article, revisions.revisions(article)[-1], by=editor)
+    with pytest.raises(changes.ChangeRefused, match="/articles/before/"):
+        changes.restore_revision(article, revisions.revisions(article)[-1], by=editor)
     article.refresh_from_db()
     assert (article.slug, article.headline) == ("after", "After")

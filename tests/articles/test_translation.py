@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from articles import revisions, translation
+from articles import changes, revisions, translation
 from articles.models import Article
 from interviews.models import Exchange
 from tests.factories import ArticleFactory, ExchangeFactory
@@ -213,7 +213,7 @@ def stale(article) -> list[tuple[str, str | None]]:
 def test_restoring_identical_content_leaves_no_segment_stale(editor):
     article = translated_interview()
     translation.record_review(article, by=editor)
-    revisions.restore(article, revisions.revisions(article)[0], by=editor)
+    changes.restore_revision(article, revisions.revisions(article)[0], by=editor)
     article.refresh_from_db()
     assert article.exchanges.count() == 3
     assert stale(article) == []

@@ -3,28 +3,33 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from articles.changes import ChangeRefused
 from articles.importer import StoryFormatError, import_story_file
 
 
 class Command(BaseCommand):
     help = (
-        "Import story files (plain text, see STORY_FORMAT.md) as draft stories. Each file is "
-        "imported on its own: a malformed file is reported with its line and writes nothing."
+        "Import story files (plain text, in the format docs/story-format.md describes) as draft "
+        "stories of the account named by --by, with that account's rights. Each file is "
+        "imported on its own: a malformed or refused file is reported and writes nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE")
         parser.add_argument(
-            "--by", metavar="USERNAME", help="Record this account as the stories' creator."
+            "--by",
+            metavar="USERNAME",
+            required=True,
+            help="The account the stories are imported for: it is recorded as their creator, "
+            "and what it may not do (a reporter setting the publication time, or changing "
+            "another's story) is refused.",
         )
 
-    def handle(self, *args, files, by=None, **options):
-        user = None
-        if by:
-            try:
-                user = get_user_model().objects.get(username=by)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"No account with the username “{by}”.") from None
+    def handle(self, *args, files, by, **options):
+        try:
+            user = get_user_model().objects.get(username=by, is_active=True)
+        except get_user_model().DoesNotExist:
+            raise CommandError(f"No active account with the username “{by}”.") from None
         counts = {"created": 0, "updated": 0, "skipped": 0, "refused": 0}
         for path in files:
             try:
@@ -32,6 +37,10 @@ class Command(BaseCommand):
             except StoryFormatError as error:
                 counts["refused"] += 1
                 self.stderr.write(f"refused: {error}")
+                continue
+            except ChangeRefused as refusal:
+                counts["refused"] += 1
+                self.stderr.write(f"refused: {path}: {refusal}")
                 continue
             counts[result.action] += 1
             self.stdout.write(f"{result.action}: {path} → /articles/{result.article.slug}/")

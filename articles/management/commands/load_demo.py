@@ -9,11 +9,10 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from articles import workflow
+from articles import changes, workflow
 from articles.importer import import_story_file
 from articles.models import Article, Byline, Contributor, Section
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
-from interviews.models import Interview
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 SAMPLE = DEMO_DIR / "rebels-is-truce-south-damascus.txt"
@@ -87,26 +86,33 @@ class Command(BaseCommand):
         if result.action == "skipped":
             return article
         credits = SAMPLE_CREDITS
-        article.section, _ = Section.objects.get_or_create(name=credits["section"])
-        article.save()
-        article.tags.set(credits["tags"])
         name, affiliation = credits["interviewer"]
-        interviewer, _ = Contributor.objects.get_or_create(
-            name=name, defaults={"affiliation": affiliation}
-        )
-        Byline.objects.get_or_create(
-            article=article, contributor=interviewer, role=Byline.Role.INTERVIEWER, position=0
-        )
+        interviewer = Contributor.objects.filter(name=name).first()
+        if interviewer is None:
+            interviewer = changes.save_library_item(
+                Contributor(name=name, affiliation=affiliation), by=editor
+            )
         name, description = credits["interviewee"]
-        Interview.objects.update_or_create(
-            article=article,
-            defaults={"interviewee_name": name, "interviewee_description": description},
+        article, _ = changes.edit_story(
+            article,
+            changes.StoryChanges(
+                fields={"section": changes.NewSection(credits["section"])},
+                tags=list(credits["tags"]),
+                bylines=[
+                    changes.BylineRow(role=Byline.Role.INTERVIEWER, contributor_id=interviewer.pk)
+                ],
+                interviewee=changes.Interviewee(name, description),
+            ),
+            by=editor,
         )
         for step in ("submit", "approve", "publish"):
             workflow.transition(article, step, by=editor, comment="Demo set-up")
         return article
 
     def raqqa_for_review(self, reporter, editor) -> Article:
+        # Sections are the desk's: the editor adds the one the reporter's copy names.
+        if not Section.objects.filter(name="Raqqa").exists():
+            changes.save_library_item(Section(name="Raqqa"), by=editor)
         result = import_story_file(RAQQA, by=reporter)
         article = result.article
         if result.action != "skipped":
