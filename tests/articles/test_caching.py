@@ -1,4 +1,5 @@
-"""The public page cache: the readers' fast path, and a cache server that stops answering."""
+"""The public page cache: the readers' fast path, its keys, what it stores, and a cache server
+that stops answering."""
 
 from unittest import mock
 
@@ -6,11 +7,15 @@ import pytest
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.test import RequestFactory
+from django.urls import path
 
-from articles.caching import _new_version, current_version, lookup
+from articles import caching
+from articles.caching import VERSION_KEY, _new_version, current_version, lookup, public_page
 from articles.models import Article
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +133,165 @@ def test_with_no_cache_pages_are_rendered_without_looking_up_a_version(client, s
         ).status_code
         == 304
     )
+
+
+# Keys: host, encoded values, parameters that make no entry ----------------------------------
+
+
+@pytest.fixture
+def stored_pages(monkeypatch) -> list[str]:
+    """The keys of the pages stored in the cache from now on (the site version left out)."""
+    cache.clear()
+    stored: list[str] = []
+    real_set = caching.cache.set
+
+    def recording_set(key, *args, **kwargs):
+        if key != VERSION_KEY:
+            stored.append(key)
+        return real_set(key, *args, **kwargs)
+
+    monkeypatch.setattr(caching.cache, "set", recording_set)
+    return stored
+
+
+def test_the_fast_path_refuses_a_host_the_site_does_not_serve(client, story):
+    url = story.get_absolute_url()
+    assert client.get(url).status_code == 200  # now cached
+    assert client.get(url, HTTP_HOST="attacker.example").status_code == 400
+    assert client.get(url, HTTP_HOST="attacker.example", HTTP_IF_NONE_MATCH="*").status_code == 400
+
+
+def test_a_page_cached_for_one_host_is_not_served_for_another(client, settings, story):
+    # A feed names the host it was fetched on in its own <link>.
+    settings.ALLOWED_HOSTS = ["news.example.org", "mirror.example.org"]
+    first = client.get("/feeds/latest.rss", HTTP_HOST="news.example.org")
+    assert b"<link>http://news.example.org/</link>" in first.content
+    second = client.get("/feeds/latest.rss", HTTP_HOST="mirror.example.org")
+    assert b"<link>http://mirror.example.org/</link>" in second.content
+    # Host names compare without regard to case: one entry for both spellings.
+    again = client.get("/feeds/latest.rss", HTTP_HOST="News.Example.ORG")
+    assert again.content == first.content
+
+
+def test_an_encoded_ampersand_is_a_different_page_from_two_parameters(client, story):
+    one_query = client.get("/search/?q=truce%26page%3D2")
+    assert 'value="truce&amp;page=2"' in one_query.content.decode()
+    two_parameters = client.get("/search/?q=truce&page=2")
+    assert 'value="truce"' in two_parameters.content.decode()
+
+
+def test_unknown_parameters_make_no_cache_entry_of_their_own(client, story, stored_pages):
+    url = story.get_absolute_url()
+    for n in range(10):
+        response = client.get(f"{url}?utm_source=mail{n}&_={n}&fbclid=x{n}")
+        assert response.status_code == 200 and b"Bakeries reopen in Douma" in response.content
+    client.get(url)
+    assert len(stored_pages) == 1
+
+
+def test_page_numbers_not_written_as_the_site_writes_them_are_served_but_not_stored(
+    client, story, stored_pages
+):
+    section = ArticleFactory(published=True, section=SectionFactory()).section
+    url = f"/sections/{section.slug}/"
+    for junk in ("01", "x", "1.0", "%201", "١"):  # the last: an Arabic-Indic one
+        assert client.get(f"{url}?page={junk}").status_code == 200, junk
+    assert stored_pages == []
+    client.get(f"{url}?page=1")
+    client.get(f"{url}?page=1")
+    assert len(stored_pages) == 1
+
+
+def test_a_parameter_given_twice_is_keyed_by_the_value_the_view_reads(client, story, stored_pages):
+    repeated = client.get("/search/?q=siege&q=Douma")
+    assert 'value="Douma"' in repeated.content.decode()
+    assert client.get("/search/?q=Douma").content == repeated.content
+    assert 'value="siege"' in client.get("/search/?q=siege").content.decode()
+    assert len(stored_pages) == 2
+
+
+def test_head_and_get_share_the_page_and_a_head_stores_the_whole_body(client, story):
+    url = story.get_absolute_url()
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""  # the server leaves the body out
+    get = client.get(url)
+    assert b"Bakeries reopen in Douma" in get.content
+    assert get["ETag"] == head["ETag"] and int(head["Content-Length"]) == len(get.content)
+    assert client.head(url)["Content-Length"] == str(len(get.content))
+
+
+PUBLIC_PAGES = ("/", "/search/?q=Douma", "/feeds/latest.rss", "/sitemap.xml", "/robots.txt")
+
+
+@pytest.mark.parametrize("with_session", [False, True], ids=["reader", "editor"])
+def test_public_pages_vary_on_nothing_the_key_leaves_out(client, editor, story, with_session):
+    # The key holds scheme, host, path and a few parameters. A page that varied on a header as
+    # well (Cookie, Accept-Language) would be served to readers it was not made for.
+    if with_session:
+        client.force_login(editor)
+    for url in (story.get_absolute_url(), *PUBLIC_PAGES):
+        for _ in range(2):  # rendered, then from the cache
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert not response.has_header("Vary"), (url, response["Vary"])
+
+
+calls: list[str] = []
+
+
+@public_page
+def _page_reading_the_session(request):
+    calls.append("session")
+    return HttpResponse(f"Signed in: {request.user.is_authenticated}")
+
+
+@public_page
+def _page_with_a_form(request):
+    calls.append("form")
+    return HttpResponse(f'<input name="csrfmiddlewaretoken" value="{get_token(request)}">')
+
+
+@public_page
+def _page_in_the_readers_language(request):
+    calls.append("language")
+    response = HttpResponse("Bonjour" if "fr" in request.headers.get("Accept-Language", "") else "")
+    response["Vary"] = "Accept-Language"
+    return response
+
+
+@public_page
+def _page_setting_a_cookie(request):
+    calls.append("cookie")
+    response = HttpResponse("Welcome")
+    response.set_cookie("seen", "1")
+    return response
+
+
+@public_page
+def _private_page(request):
+    calls.append("private")
+    response = HttpResponse("Yours only")
+    response["Cache-Control"] = "private"
+    return response
+
+
+urlpatterns = [
+    path("session/", _page_reading_the_session),
+    path("form/", _page_with_a_form),
+    path("language/", _page_in_the_readers_language),
+    path("cookie/", _page_setting_a_cookie),
+    path("private/", _private_page),
+]
+
+
+@pytest.mark.urls("tests.articles.test_caching")
+@pytest.mark.parametrize("url", ["/session/", "/form/", "/language/", "/cookie/", "/private/"])
+def test_a_page_that_depends_on_more_than_its_address_is_never_stored(client, url):
+    cache.clear()
+    calls.clear()
+    first = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+    second = client.get(url)
+    assert first.status_code == second.status_code == 200
+    assert len(calls) == 2, "the second request was answered from the cache"
+    if url == "/language/":
+        assert second.content == b""
