@@ -7,6 +7,11 @@ expire from the cache on their own. A scheduled story going live changes what re
 without any save, so the version also records when the next scheduled story goes live and
 renews itself at that moment.
 
+The version lives in the cache, so the cache must be one that every gunicorn worker and every
+app server shares (Redis, or the database's cache table): with one per process, a withdrawal
+forgets the version of one process only, and the others keep serving the story. Settings refuse
+a per-process cache with DEBUG off.
+
 A page is stored under what it depends on: the scheme and host it was asked on (a feed's links
 name them), its path, and the few query parameters a public page reads. It is stored only when
 it could be served to anyone: it sets no cookie, varies on no request header, and its rendering
@@ -31,7 +36,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.exceptions import DisallowedHost
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -319,6 +324,11 @@ class CachedPageMiddleware:
             return lookup(request, from_cache_only=True)[1]
         except CacheUnavailable:
             return None  # public_page renders the page uncached
+        except DatabaseError:
+            # With CACHE_URL=db:// the cache is the database. The view meets the same error,
+            # where an unreachable database gets the 503 page and a one-line log, not a
+            # traceback for every request.
+            return None
 
 
 # Models whose rows readers see, by label (the receivers see every model's saves).
