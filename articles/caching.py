@@ -218,8 +218,9 @@ def lookup(
 
     Done once per request: CachedPageMiddleware looks first, and public_page reuses the answer
     on a miss instead of asking the cache a second time. The middleware looks `from_cache_only`:
-    it runs for every request, public page or not, so it never reads the database; without a
-    version in the cache it answers (None, None) and the view's own lookup makes one.
+    it runs for every request, public page or not, so it never queries the stories; without a
+    version in the cache it answers (None, None) and the view's own lookup makes one. (With
+    CACHE_URL=db:// its two cache reads are themselves queries, of the cache table.)
     Raises CacheUnavailable, again on every call for the request, when the cache did not answer.
     """
     if not hasattr(request, "_public_page_lookup"):
