@@ -7,12 +7,24 @@ pages are never served again and expire from the cache on their own. A scheduled
 live changes what readers see without any save, so the version also records when the next
 scheduled story goes live and renews itself at that moment.
 
+The version lives in the cache, so the cache must be one that every gunicorn worker and every
+app server shares (Redis, or the database's cache table): with one per process, a withdrawal
+forgets the version of one process only, and the others keep serving the story. Settings refuse
+a per-process cache with DEBUG off.
+
+A page is stored under what it depends on: the scheme and host it was asked on (a feed's links
+name them), its path, and the few query parameters a public page reads. It is stored only when
+it could be served to anyone: it sets no cookie, varies on no request header, and its rendering
+read neither the session nor a CSRF token.
+
 A shared cache (Redis) that stops answering must not take the site down with it: pages are then
 rendered for every request, as with caching off, and the failure is logged.
 """
 
 import hashlib
+import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -23,7 +35,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
-from django.db import transaction
+from django.core.exceptions import DisallowedHost
+from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -140,18 +153,57 @@ def _finish(request: HttpRequest, response: HttpResponse, last_modified: float |
 
 
 # The only query parameters a public page reads (p: a sitemap's page). Others (utm_source, cache
-# busters) do not change the page, so they must not each get a cache entry of their own.
+# busters) do not change the page, so they get no cache entry of their own.
 PAGE_PARAMETERS = ("q", "page", "p")
+# Page numbers as the site's own links write them. "?page=01" or "?page=x" shows the same page as
+# another address, or none: such a page is served but not stored, so that no one can fill the
+# cache with copies of it.
+PAGE_NUMBER_PARAMETERS = ("page", "p")
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 
 
-def _cache_path(request: HttpRequest) -> str:
-    params = [(k, request.GET.get(k, "")) for k in PAGE_PARAMETERS if k in request.GET]
-    return request.path + "?" + "&".join(f"{k}={v}" for k, v in params)
+def _page_identity(request: HttpRequest) -> str:
+    """Everything a public page depends on, each value encoded on its own (JSON), so that no
+    two different requests can spell the same key ("?q=a%26page%3D2" is not "?q=a&page=2").
+
+    A parameter given twice counts by its last value, the one request.GET.get() hands a view.
+    The host is the validated Host header, lower-cased as host names compare.
+    """
+    parameters = [(name, request.GET[name]) for name in PAGE_PARAMETERS if name in request.GET]
+    return json.dumps([request.scheme, request.get_host().lower(), request.path, parameters])
 
 
 def _page_key(request: HttpRequest, version: SiteVersion) -> str:
-    digest = hashlib.sha256(_cache_path(request).encode()).hexdigest()
+    digest = hashlib.sha256(_page_identity(request).encode()).hexdigest()
     return PAGE_KEY.format(version=version.key, digest=digest)
+
+
+def _is_storable(request: HttpRequest) -> bool:
+    """Is the page asked for at its own address? Only then is it stored."""
+    return all(
+        PAGE_NUMBER.fullmatch(request.GET[name])
+        for name in PAGE_NUMBER_PARAMETERS
+        if name in request.GET
+    )
+
+
+def _is_shared(request: HttpRequest, response: HttpResponse) -> bool:
+    """Could this rendered response go to every reader who asks for the same page?
+
+    Not if it sets a cookie, names request headers it varies on (the key holds none of them)
+    or forbids shared caching, nor if rendering it read the session (whose user it is) or a
+    CSRF token (whose form it is): the session and CSRF middleware would add their own
+    `Vary: Cookie` only after this decorator has returned.
+    """
+    if response.cookies or response.has_header("Vary"):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.accessed:
+        return False
+    return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
 
 
 class CacheUnavailable(Exception):
@@ -165,8 +217,9 @@ def lookup(
 
     Done once per request: CachedPageMiddleware looks first, and public_page reuses the answer
     on a miss instead of asking the cache a second time. The middleware looks `from_cache_only`:
-    it runs for every request, public page or not, so it never reads the database; without a
-    version in the cache it answers (None, None) and the view's own lookup makes one.
+    it runs for every request, public page or not, so it never queries the stories; without a
+    version in the cache it answers (None, None) and the view's own lookup makes one. (With
+    CACHE_URL=db:// its two cache reads are themselves queries, of the cache table.)
     Raises CacheUnavailable, again on every call for the request, when the cache did not answer.
     """
     if not hasattr(request, "_public_page_lookup"):
@@ -212,16 +265,21 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if response is not None:
             return response
         response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming or response.cookies:
+        if response.status_code != 200 or response.streaming:
             return response
         if not getattr(response, "is_rendered", True):
-            response.render()
+            response.render()  # before _is_shared(): a template reads the session here
+        if not _is_shared(request, response):
+            return response
         response["ETag"] = _etag(response.content)
-        headers = [(k, v) for k, v in response.items() if k.lower() not in {"set-cookie"}]
-        try:
-            cache.set(_page_key(request, version), (200, response.content, headers), page_seconds())
-        except CACHE_ERRORS:
-            logger.exception("Could not store %s in the public page cache", request.path)
+        if _is_storable(request):
+            headers = list(response.items())
+            try:
+                cache.set(
+                    _page_key(request, version), (200, response.content, headers), page_seconds()
+                )
+            except CACHE_ERRORS:
+                logger.exception("Could not store %s in the public page cache", request.path)
         return _finish(request, response, version.changed_at)
 
     return wrapper
@@ -240,7 +298,7 @@ class CachedPageMiddleware:
     history, messages and the admin's guards, none of which a reader without a session needs:
     under load that halved the rate at which cached pages were served. Placed after the
     security, CSP and X-Frame-Options middleware, so that their headers are still added. It
-    asks the cache only, never the database, since it runs before every request. Requests with a
+    asks the cache only, never the models, since it runs before every request. Requests with a
     session cookie (staff) take the full path, so that their sessions are kept alive and
     checked; public_page serves them the same bytes.
     """
@@ -250,13 +308,27 @@ class CachedPageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.SESSION_COOKIE_NAME not in request.COOKIES and is_cacheable(request):
-            try:
-                response = lookup(request, from_cache_only=True)[1]
-            except CacheUnavailable:
-                response = None  # public_page renders the page uncached
+            response = self._cached(request)
             if response is not None:
                 return response
         return self.get_response(request)
+
+    def _cached(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            # Django checks the Host header against ALLOWED_HOSTS only further in, in
+            # CommonMiddleware; the full path answers a host the site does not serve with 400.
+            request.get_host()
+        except DisallowedHost:
+            return None
+        try:
+            return lookup(request, from_cache_only=True)[1]
+        except CacheUnavailable:
+            return None  # public_page renders the page uncached
+        except DatabaseError:
+            # With CACHE_URL=db:// the cache is the database. The view meets the same error,
+            # where an unreachable database gets the 503 page and a one-line log, not a
+            # traceback for every request.
+            return None
 
 
 def on_story_changed(sender, **kwargs) -> None:

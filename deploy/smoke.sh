@@ -96,6 +96,10 @@ repeat_visit_is_304() {
   [[ -n $etag && $(fetch "$proxy$article" -H "If-None-Match: $etag") == 304 ]]
 }
 check "repeat visit answers 304 Not Modified" repeat_visit_is_304
+# The page is cached now; the cached copy is still not served for a host the site does not serve.
+check "a host the site does not serve gets 400, cached page or not" eval \
+  'status_is 200 "$app_a$article" && status_is 400 "$app_a$article" -H "Host: attacker.example" \
+   && status_is 400 "$proxy$article" -H "Host: attacker.example"'
 
 # Static files: hashed names from the page itself, served by nginx, cached for a year, gzipped.
 fetch "$proxy/" >/dev/null
@@ -196,6 +200,32 @@ check "both app servers answered through nginx" eval \
   'grep -q "\"path\": \"/healthz\"" "$dir/gunicorn-a.log" && grep -q "\"path\": \"/healthz\"" "$dir/gunicorn-b.log"'
 check "app server logs are JSON lines" eval \
   '"$STACK_PYTHON" -c "import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.startswith(\"{\")]" "$dir/gunicorn-a.log" && grep -q "^{" "$dir/gunicorn-a.log"'
+
+# Last, as it takes the sample story down. Withdrawn through the workflow (a management shell with
+# the app servers' settings), it answers 410 at once from every worker of both app servers, each
+# of which had the page cached: the page cache (CACHE_URL) is one for all of them.
+withdrawn_everywhere() {
+  local base code i
+  for i in 1 2 3 4 5 6; do
+    for base in "$app_a" "$app_b"; do [[ $(fetch "$base$article") == 200 ]] || return 1; done
+  done
+  stack_manage "$dir" shell -c "
+from django.contrib.auth import get_user_model
+from articles import workflow
+from articles.models import Article
+story = Article.objects.get(slug='${article:10:-1}')
+workflow.transition(story, 'withdraw', by=get_user_model().objects.get(username='editor'),
+                    comment='Withdrawn by the smoke test.')
+" >/dev/null || return 1
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    for base in "$app_a" "$app_b" "$proxy"; do
+      code=$(fetch "$base$article")
+      [[ $code == 410 ]] || { echo "    $base$article answered $code after the withdrawal"; return 1; }
+    done
+  done
+  body_has "Withdrawn by the smoke test."
+}
+check "a withdrawn story answers 410 from every app server and worker at once" withdrawn_everywhere
 
 echo "smoke: $passed passed, $failed failed"
 (( failed == 0 ))

@@ -10,7 +10,9 @@
 # app servers' settings, for manage.py). Without --private-postgres it uses the machine's
 # PostgreSQL at 127.0.0.1:5432 with a database of its own (STACK_DB, default newsroom_smoke),
 # created fresh and dropped by `down`; with it, a throwaway server in STATE_DIR that tests may stop
-# and restart (deploy/soak.py). Redis: database STACK_REDIS_DB (default 5), our keys only.
+# and restart (deploy/soak.py). Redis: database STACK_REDIS_DB (default 5), our keys only. The app
+# servers' page cache is that Redis database unless STACK_CACHE_URL names another: db:// (the
+# default of an app server without CACHE_URL) puts it in the stack's PostgreSQL database.
 # Everything waits a bounded time and `down` stops exactly what `up` started.
 
 STACK_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -183,7 +185,7 @@ SECRET_KEY=stack-$("$STACK_PYTHON" -c 'import secrets; print(secrets.token_urlsa
 ALLOWED_HOSTS=127.0.0.1,localhost
 DATABASE_URL=$DATABASE_URL
 CONN_MAX_AGE=60
-CACHE_URL=redis://127.0.0.1:6379/$STACK_REDIS_DB
+CACHE_URL=${STACK_CACHE_URL:-redis://127.0.0.1:6379/$STACK_REDIS_DB}
 STATIC_ROOT=$dir/static
 MEDIA_ROOT=$dir/media
 SECURE_PROXY_SSL_HEADER=1

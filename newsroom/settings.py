@@ -171,9 +171,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")
     }
 
-# Cache: local memory unless CACHE_URL names a shared one (redis://127.0.0.1:6379/1), or
-# dummy:// for none. Public pages are cached here and invalidated when a story changes.
-CACHE_URL = os.environ.get("CACHE_URL", "locmem://")
+# Cache: public pages are cached here under a site version, and a story's change forgets that
+# version (articles/caching.py). Every gunicorn worker and every app server must therefore share
+# one cache, or the others keep serving a withdrawn story. CACHE_URL chooses it:
+#   redis://127.0.0.1:6379/1   Redis (rediss:// and unix:// too): the one for a busy site
+#   db://                      Django's database cache, a table in DATABASE_URL's database
+#                              (made by migrate); the default with DEBUG off
+#   locmem://                  each process's own memory; the default while debugging, since
+#                              runserver is one process, and refused with DEBUG off
+#   dummy://                   no cache: every page is rendered for every request
+CACHE_URL = os.environ.get("CACHE_URL") or ("locmem://" if DEBUG else "db://")
+# The table migration articles/0008_page_cache_table makes, so that nobody has to remember
+# createcachetable.
+CACHE_TABLE = "newsroom_cache"
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -184,10 +194,37 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-elif CACHE_URL.startswith("dummy://"):
+elif CACHE_URL == "db://":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            # Django's default of 300 rows would keep few pages of a real site. Past the limit
+            # a third of the rows go, in key order: pages before the site version's own key.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
+elif CACHE_URL == "dummy://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-else:
+elif CACHE_URL == "locmem://":
+    if not DEBUG:
+        # Each gunicorn worker would keep its own copy of every page, and a change made through
+        # one worker (or the admin on another app server) would reach none of the others.
+        raise ImproperlyConfigured(
+            "CACHE_URL=locmem:// keeps a separate page cache in every worker process: with DEBUG "
+            "off, a withdrawn or corrected story would still be served by the other workers and "
+            "app servers. Set CACHE_URL=redis://HOST:6379/1 (recommended for a busy site), or "
+            "leave CACHE_URL unset for db://, the page cache in the database (made by migrate), "
+            "or CACHE_URL=dummy:// to cache nothing."
+        )
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Anything else used to mean local memory, silently: a typo must not turn a shared cache
+    # into one per process.
+    raise ImproperlyConfigured(
+        f"CACHE_URL={CACHE_URL!r} is not one this site knows: redis://HOST:PORT/DB (also "
+        "rediss:// and unix://), db://, locmem:// (with DEBUG on only) or dummy://."
+    )
 
 # How long a rendered public page stays in the cache; 0 renders every request. Any change to a
 # story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.

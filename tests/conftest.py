@@ -1,4 +1,4 @@
-"""Shared fixtures: a user for each role, and clients logged in as them.
+"""Shared fixtures: a user for each role, clients logged in as them, a private Redis server.
 
 Staff need a second factor in the admin (newsroom/two_factor.py). So that tests about other
 things need not repeat it, a test client logged in with force_login() or login() is also past the
@@ -6,6 +6,11 @@ second factor: the user gets a confirmed authenticator device and the session is
 as the verify step would. Tests of the second factor itself log in with
 password_only_login(client, user), which stops before it.
 """
+
+import shutil
+import socket
+import subprocess
+import time
 
 import pytest
 from django.test import Client
@@ -159,3 +164,35 @@ def no_page_cache(settings):
 
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
     cache.clear()
+
+
+@pytest.fixture
+def private_redis(tmp_path_factory):
+    """A throwaway Redis server on a free loopback port, for tests whose processes share a cache:
+    the machine's own Redis is shared with others, whose keys must not meet ours. Its URL."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (Debian: redis-server)")
+    folder = tmp_path_factory.mktemp("redis")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, "redis-server exited"
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -2,7 +2,9 @@
 
 The first tests raise the errors a lost database raises, inside a view and inside a middleware.
 The last one is the real thing: a private PostgreSQL server is started, the site runs against it
-in a gunicorn subprocess, the server is stopped and started again under it.
+in a gunicorn subprocess, the server is stopped and started again under it. It runs twice: with
+the page cache in that database (the default with DEBUG off), which goes down with it, and in a
+private Redis server, which keeps serving the pages it holds.
 
 That one must give the same answer on a busy machine, inside the whole suite, as alone. So the
 subprocesses get only the environment written here (nothing of the test process's leaks in: a
@@ -267,11 +269,17 @@ def private_postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def site_on(private_postgres, tmp_path):
-    """gunicorn serving the site against the private server, with persistent connections."""
+@pytest.fixture(params=["database", "redis"])
+def site_on(request, private_postgres, tmp_path):
+    """gunicorn serving the site against the private server, with persistent connections, and
+    its page cache in that database (the default) or in a Redis server of its own."""
     if not GUNICORN.exists():
         pytest.skip("gunicorn is not installed")
+    # Either way the page cache starts empty, so a page is in it only if this test asked for it
+    # (the test checks which pages it asked for).
+    cache_url = {}
+    if request.param == "redis":
+        cache_url["CACHE_URL"] = request.getfixturevalue("private_redis")
     # A name no other server on the machine has: if another PostgreSQL takes the port while ours
     # is down, the site still cannot read stories from it.
     database_url = private_postgres.create_database(f"newsroom_ops_outage_{os.urandom(4).hex()}")
@@ -285,11 +293,9 @@ def site_on(private_postgres, tmp_path):
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
         PLAIN_STATIC="1",
-        # The page cache in this gunicorn process's own memory: it starts empty, so a page is
-        # in it only if this test asked for it (the test checks which pages it asked for).
-        CACHE_URL="locmem://",
         MEDIA_ROOT=str(tmp_path / "media"),
         LOG_FORMAT="plain",
+        **cache_url,
     )
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
@@ -342,7 +348,9 @@ def site_on(private_postgres, tmp_path):
             return _get(base + "/healthz", timeout=2)[0] == 200
 
         _wait_for("gunicorn answers", answers, seconds=60)
-        yield SimpleNamespace(url=base, process=app, log=tmp_path / "gunicorn.log")
+        yield SimpleNamespace(
+            url=base, process=app, log=tmp_path / "gunicorn.log", cache=request.param
+        )
     finally:
         os.killpg(app.pid, signal.SIGTERM)
         try:
@@ -380,9 +388,15 @@ def test_site_answers_503_while_postgresql_is_down_and_recovers_without_a_restar
     asked = _requested_paths(site_on.log)
     assert not asked & set(UNCACHED_PAGES), asked
 
+    # The page cache is in the database by default, and goes with it.
+    cache_state = "ok" if site_on.cache == "redis" else "unavailable"
     status, body = _get(site + "/healthz")
     assert status == 503
-    assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "cache": "ok"}
+    assert json.loads(body) == {
+        "status": "unavailable",
+        "database": "unavailable",
+        "cache": cache_state,
+    }
     for page in UNCACHED_PAGES:
         status, body, headers = _get_with_headers(site + page)
         assert status == 503, (page, body[:500])
@@ -393,8 +407,14 @@ def test_site_answers_503_while_postgresql_is_down_and_recovers_without_a_restar
             "'self'",
             inline_style_source(body),
         ]
-    # A page already in the page cache is still served: readers lose only what is not cached.
-    assert _get(site + ARTICLE)[0] == 200
+    status, body = _get(site + ARTICLE)
+    if site_on.cache == "redis":
+        # A page already in the page cache is still served: readers lose only what is not cached.
+        assert status == 200
+    else:
+        # The cache went with the database: the same plain 503 page, and no traceback logged.
+        assert status == 503 and "We will be back in a moment" in body
+        assert "Traceback" not in site_on.log.read_text()
 
     private_postgres.start()
 

@@ -1,4 +1,4 @@
-"""Settings read from the environment: outgoing mail, and the refusals at startup.
+"""Settings read from the environment: outgoing mail, the cache, and the refusals at startup.
 
 Each case imports newsroom.settings in a child process with only the variables it names (the
 run_django helper of tests/test_headers.py), since settings are read once per process.
@@ -25,9 +25,10 @@ EMAIL_SETTINGS = (
 
 
 @pytest.fixture(autouse=True)
-def _no_mail_settings_from_the_caller(monkeypatch):
-    """Children inherit the caller's environment: only the mail variables a test names count."""
-    for name in EMAIL_SETTINGS:
+def _no_mail_or_cache_settings_from_the_caller(monkeypatch):
+    """Children inherit the caller's environment: only the mail and cache variables a test
+    names count."""
+    for name in (*EMAIL_SETTINGS, "CACHE_URL", "PUBLIC_PAGE_CACHE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -157,3 +158,82 @@ def test_database_pool_serves_queries_through_psycopgs_pool_on_postgresql():
     name, answers, opened = json.loads(result.stdout)
     assert (name, answers) == ("ConnectionPool", [1, 2, 3])
     assert opened <= 2  # three requests' worth of queries on at most the pool's two
+
+
+# The cache: one for every worker and app server -----------------------------------------------
+
+DATABASE_CACHE = "django.core.cache.backends.db.DatabaseCache"
+
+
+def cache_settings(**env: str) -> dict:
+    """The default cache of a process started with `env`."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps(s.CACHES['default']))"
+    )
+    result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_keeps_pages_in_the_database_cache_unless_told_otherwise():
+    # Shared by every gunicorn worker and every app server on the same database, in the table
+    # migration 0008 makes.
+    from importlib import import_module
+
+    migration = import_module("articles.migrations.0008_page_cache_table")
+    cache = cache_settings(**PRODUCTION_ENV)
+    assert (cache["BACKEND"], cache["LOCATION"]) == (DATABASE_CACHE, migration.CACHE_TABLE)
+    assert cache["OPTIONS"]["MAX_ENTRIES"] >= 1000
+
+
+@pytest.mark.django_db
+def test_the_database_cache_works_on_a_migrated_database(settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": DATABASE_CACHE, "LOCATION": settings.CACHE_TABLE}}
+    cache.set("greeting", "marhaba", 30)
+    assert cache.get("greeting") == "marhaba"
+
+
+def test_debugging_keeps_pages_in_the_memory_of_its_one_process():
+    assert cache_settings()["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+
+
+@pytest.mark.parametrize(
+    "url, backend",
+    [
+        ("redis://cache.internal:6379/1", "django.core.cache.backends.redis.RedisCache"),
+        ("rediss://cache.internal:6380/1", "django.core.cache.backends.redis.RedisCache"),
+        ("db://", DATABASE_CACHE),
+        ("dummy://", "django.core.cache.backends.dummy.DummyCache"),
+    ],
+)
+def test_cache_url_chooses_the_cache_in_production(url, backend):
+    assert cache_settings(**PRODUCTION_ENV, CACHE_URL=url)["BACKEND"] == backend
+
+
+def test_startup_refuses_a_cache_of_each_process_its_own_in_production():
+    # Each gunicorn worker would keep serving a withdrawn story it had cached (up to
+    # PUBLIC_PAGE_CACHE_SECONDS), whatever the worker that took the change forgot.
+    result = run_django("manage.py", "check", env={**PRODUCTION_ENV, "CACHE_URL": "locmem://"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "CACHE_URL=locmem:// keeps a separate page cache in every worker" in result.stderr
+    assert "CACHE_URL=redis://" in result.stderr and "db://" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url, debug",
+    [
+        ("reddis://cache.internal:6379/1", "0"),
+        ("memcached://127.0.0.1:11211", "0"),
+        ("file:///var/tmp", "1"),
+    ],
+)
+def test_startup_refuses_a_cache_url_it_does_not_know(url, debug):
+    # It used to mean local memory, silently: one typo and each worker had its own cache.
+    env = {**PRODUCTION_ENV, "DEBUG": debug, "ALLOWED_HOSTS": "localhost", "CACHE_URL": url}
+    result = run_django("manage.py", "check", env=env)
+    assert result.returncode != 0
+    assert f"CACHE_URL={url!r} is not one this site knows" in result.stderr

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0007_article_latest_idx'),
+        ('articles', '0008_page_cache_table'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
