@@ -6,14 +6,16 @@ SECURITY.md says why each exists.
 """
 
 import time
+import unicodedata
 from collections.abc import Callable
 from ipaddress import ip_address
 
 from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
@@ -52,6 +54,30 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ip_address(candidate))
     except ValueError:
         return remote
+
+
+ACCOUNT_NAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
+
+def account_name(username: str | None) -> str | None:
+    """The account a sign-in attempt counts against: "Nadia", " nadia " and "NADIA" are one.
+
+    Django signs in "nadia" only as typed, but every spelling of her name is a guess at her
+    account as far as throttling goes, or an attacker would get five guesses per spelling.
+    """
+    if username is None:
+        return None
+    name = unicodedata.normalize("NFKC", username).strip().casefold()
+    # The admin's form lets any length through; django-axes stores at most this many characters
+    # (and PostgreSQL refuses more). No real username comes near it.
+    return name[:ACCOUNT_NAME_LENGTH] or None
+
+
+def throttled_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes records and counts an attempt under (AXES_USERNAME_CALLABLE)."""
+    field = get_user_model().USERNAME_FIELD
+    username = credentials.get(field) if credentials else request.POST.get(field)
+    return account_name(username)
 
 
 class LoginThrottleBackend(AxesStandaloneBackend):

@@ -34,11 +34,12 @@ def is_verified(client: Client) -> bool:
     return DEVICE_ID_SESSION_KEY in client.session
 
 
-def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **extra):
+def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **meta):
+    """The admin's sign-in form, sent from `ip`; `meta` adds request headers (HTTP_...)."""
     return client.post(
         LOGIN,
-        {"username": username, "password": password, "next": ADMIN, **extra},
-        REMOTE_ADDR=ip,
+        {"username": username, "password": password, "next": ADMIN},
+        **{"REMOTE_ADDR": ip, **meta},
     )
 
 
@@ -150,6 +151,41 @@ def test_behind_one_proxy_the_client_address_is_the_last_forwarded_entry(rf, set
     assert security.client_ip(request) == "203.0.113.9"
     garbage = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
     assert security.client_ip(garbage) == "127.0.0.1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_addresses_a_client_writes_itself_count_as_one(settings, trusted_proxies):
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    UserFactory(username="amal", role=REPORTER)
+    client = Client()
+    answers = [
+        # A new made-up "client address" each time, in front of what a proxy would append.
+        post_login(
+            client, "amal", "guess", "127.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 10.0.0.1"
+        ).status_code
+        for n in range(1, 6)
+    ]
+    assert answers == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["Amal", " amal", "AMAL ", "ａｍａｌ"])
+def test_case_and_space_variants_of_a_username_count_as_the_same_account(client, variant):
+    UserFactory(username="amal", role=REPORTER)
+    for _ in range(2):
+        assert post_login(client, "amal", "guess").status_code == 200
+        assert post_login(client, variant, "guess").status_code == 200
+    assert post_login(client, variant, "guess").status_code == 429
+    assert post_login(client, "amal", DEFAULT_PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["a" * 300, "ß" * 150], ids=["long", "longer-casefolded"])
+def test_a_username_too_long_to_store_is_still_counted_not_an_error(client, username):
+    # PostgreSQL refuses more than django-axes' 255 characters; the form lets any length through.
+    answers = [post_login(client, username, "guess").status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
 
 
 # Two-factor: who must -----------------------------------------------------------------------
