@@ -218,6 +218,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # "Nadia", " nadia" and "NADIA" are counted as one account.
 AXES_USERNAME_CALLABLE = "newsroom.security.throttled_username"
+# Attempts refused during a pause are not counted, so a pause ends AXES_COOLOFF_TIME after the
+# last password actually checked, however long someone keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
 # Behind a proxy every request comes from the proxy's address; the real one is then read from

@@ -118,6 +118,21 @@ def test_the_pause_ends_after_the_cool_off_time():
 
 
 @pytest.mark.django_db
+def test_refused_attempts_do_not_lengthen_a_pause_from_one_address():
+    # Someone behind the office's address cannot keep a colleague there out by trying on.
+    UserFactory(username="amal", role=REPORTER)
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(5):
+            post_login(client, "amal", "guess")
+        for _ in range(14):
+            traveller.shift(dt.timedelta(minutes=1))
+            assert post_login(client, "amal", "guess").status_code == 429
+        traveller.shift(dt.timedelta(minutes=2))
+        assert post_login(Client(), "amal", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
 def test_successful_sign_ins_leave_no_record_of_where_they_came_from(client):
     from axes.models import AccessAttempt, AccessLog
 
