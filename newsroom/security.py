@@ -5,14 +5,18 @@ Two-factor authentication lives in newsroom/two_factor.py; the settings that tur
 SECURITY.md says why each exists.
 """
 
+import logging
 import time
 import unicodedata
 from collections.abc import Callable
 from ipaddress import ip_address
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model, logout
@@ -20,9 +24,12 @@ from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from js_asset import Media as AssetMedia
+
+logger = logging.getLogger("newsroom.security")
 
 # Session keys: when this session signed in, and when it last made an admin request.
 SIGNED_IN_AT = "newsroom_signed_in_at"
@@ -80,6 +87,59 @@ def throttled_username(request: HttpRequest, credentials: dict | None = None) ->
     return account_name(username)
 
 
+def account_failures(request: HttpRequest, credentials: dict | None = None) -> int:
+    """Wrong passwords for the account of this attempt within the cool-off, from every address."""
+    account = throttled_username(request, credentials)
+    if account is None:
+        return 0
+    recent = AccessAttempt.objects.filter(
+        username=account, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def is_account_paused(request: HttpRequest, credentials: dict | None = None) -> bool:
+    """Is the account of this attempt paused, from everywhere?
+
+    It is once AXES_ACCOUNT_FAILURE_LIMIT wrong passwords for it, from any number of addresses,
+    fall within the cool-off: that is what stops a slow spray from many addresses, which the
+    per-address limit never sees.
+    """
+    return account_failures(request, credentials) >= settings.AXES_ACCOUNT_FAILURE_LIMIT
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes' record of wrong passwords, read twice (AXES_HANDLER).
+
+    django-axes itself pauses a username from one address after AXES_FAILURE_LIMIT failures
+    (AXES_LOCKOUT_PARAMETERS). Its lockout parameters share that one limit, so the second count,
+    per account from every address with its own higher AXES_ACCOUNT_FAILURE_LIMIT, is added here
+    over the same AccessAttempt rows and the same cool-off.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or is_account_paused(request, credentials)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or request.axes_locked_out:
+            return
+        if is_account_paused(request, credentials):
+            account = throttled_username(request, credentials)
+            logger.warning("Sign-in to %r paused: wrong passwords from many places", account)
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes", request=request, username=account, ip_address=request.axes_ip_address
+            )
+
+    def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
+        # Attempts are recorded under account_name(): `axes_reset_username Nadia` must find them.
+        return super().reset_attempts(
+            ip_address=ip_address, username=account_name(username), ip_or_username=ip_or_username
+        )
+
+
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes' lockout check, for logins that come from a request.
 
@@ -96,13 +156,18 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
-    """The page for a paused sign-in: 429 Too Many Requests, saying for how long and why."""
+    """The page for a paused sign-in: 429 Too Many Requests, saying for how long and why.
+
+    It says the same whether or not the username belongs to anyone: attempts are counted for
+    any name typed, and the page shows nothing of the account.
+    """
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
     return render(
         request,
         "accounts/lockout.html",
         {
+            "account_paused": is_account_paused(request, credentials),
             "failure_limit": get_failure_limit(request, credentials),
             "minutes": minutes,
             "title": "Sign-in paused",

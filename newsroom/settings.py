@@ -216,6 +216,16 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A spray from many addresses never reaches the pair limit, so the account has a limit of its
+# own: AXES_ACCOUNT_FAILURE_LIMIT wrong passwords from anywhere within AXES_COOLOFF_TIME pause it
+# (newsroom/security.py). A spray then costs an attacker this many guesses per cool-off.
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_ACCOUNT_FAILURE_LIMIT", "20"))
+if AXES_ACCOUNT_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_ACCOUNT_FAILURE_LIMIT counts the failures of every address together, so it cannot "
+        "be lower than AXES_FAILURE_LIMIT, the limit for one address."
+    )
+AXES_HANDLER = "newsroom.security.LoginThrottleHandler"
 # "Nadia", " nadia" and "NADIA" are counted as one account.
 AXES_USERNAME_CALLABLE = "newsroom.security.throttled_username"
 # Attempts refused during a pause are not counted, so a pause ends AXES_COOLOFF_TIME after the

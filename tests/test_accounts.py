@@ -43,6 +43,25 @@ def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1
     )
 
 
+def post_login_from(address: str, username: str, password: str, *, behind_proxy: bool = False):
+    """A sign-in from a new browser at `address`: its REMOTE_ADDR, or behind one trusted proxy
+    the entry that proxy appended to X-Forwarded-For (after one the client wrote itself)."""
+    if behind_proxy:
+        forwarded = f"10.9.9.9, {address}"
+        return post_login(Client(), username, password, "127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    return post_login(Client(), username, password, address)
+
+
+def spray(username: str, count: int, *, behind_proxy: bool = False, first: int = 1) -> list[int]:
+    """One wrong password for `username` from each of `count` addresses; the status codes."""
+    return [
+        post_login_from(
+            f"2001:db8::{n:x}", username, f"guess {n}", behind_proxy=behind_proxy
+        ).status_code
+        for n in range(first, first + count)
+    ]
+
+
 # Passwords -----------------------------------------------------------------------------------
 
 
@@ -201,6 +220,136 @@ def test_a_username_too_long_to_store_is_still_counted_not_an_error(client, user
     # PostgreSQL refuses more than django-axes' 255 characters; the form lets any length through.
     answers = [post_login(client, username, "guess").status_code for _ in range(5)]
     assert answers == [200, 200, 200, 200, 429]
+
+
+# Login throttling: one account from many addresses --------------------------------------------
+
+
+@pytest.fixture
+def account_limit(settings) -> int:
+    """Wrong passwords for one account, from anywhere, before it is paused (the default)."""
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 20
+    return 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("behind_proxy", [False, True], ids=["direct", "behind-one-proxy"])
+def test_a_password_spray_from_many_addresses_stops_at_the_account_limit(
+    settings, account_limit, behind_proxy
+):
+    settings.TRUSTED_PROXY_COUNT = 1 if behind_proxy else 0
+    UserFactory(username="nadia", role=EDITOR)
+    # One guess from each address: far below the limit of five per address.
+    answers = spray("nadia", account_limit + 5, behind_proxy=behind_proxy)
+    assert answers == [200] * (account_limit - 1) + [429] * 6
+    # Nor does the right password get in from yet another address, in a new browser.
+    late = Client()
+    address = "2001:db8::beef"
+    if behind_proxy:
+        response = post_login(
+            late, "nadia", DEFAULT_PASSWORD, "127.0.0.1", HTTP_X_FORWARDED_FOR=address
+        )
+    else:
+        response = post_login(late, "nadia", DEFAULT_PASSWORD, address)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in late.session
+
+
+@pytest.mark.django_db
+def test_case_variants_from_many_addresses_add_up_to_one_account(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    variants = ["nadia", "Nadia", "NADIA", " nadia "]
+    for n in range(account_limit - 1):
+        response = post_login_from(f"2001:db8::{n + 1:x}", variants[n % 4], "guess")
+        assert response.status_code == 200
+    assert post_login_from("2001:db8::beef", "NaDiA", "guess").status_code == 429
+
+
+@pytest.mark.django_db
+def test_an_hour_of_spraying_checks_at_most_the_account_limit_every_cool_off(
+    account_limit, monkeypatch
+):
+    from django.contrib.auth.backends import ModelBackend
+
+    UserFactory(username="nadia", role=EDITOR)
+    checked = []
+    original = ModelBackend.authenticate
+
+    def counting(self, request, *args, **kwargs):
+        checked.append(1)
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", counting)
+    with time_machine.travel(START, tick=False) as traveller:
+        # A new address every ten seconds for an hour: 360 guesses sent.
+        for n in range(360):
+            post_login_from(f"2001:db8::{n + 1:x}", "nadia", f"guess {n}")
+            traveller.shift(dt.timedelta(seconds=10))
+    # At most the limit in any 15 minutes, so four times it in the hour; 360 without it.
+    assert len(checked) <= 4 * account_limit
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("from_many_addresses", [False, True], ids=["one-address", "many"])
+def test_a_pause_answers_the_same_whether_or_not_the_account_exists(
+    account_limit, from_many_addresses
+):
+    UserFactory(username="nadia", role=EDITOR)
+
+    def pause(username: str) -> list:
+        if from_many_addresses:
+            answers = spray(username, account_limit)
+            last = post_login_from("2001:db8::beef", username, "guess")
+        else:
+            client = Client()
+            answers = [post_login(client, username, "guess").status_code for _ in range(5)]
+            last = post_login(client, username, "guess")
+        return [answers, last.status_code, last.content]
+
+    exists, does_not = pause("nadia"), pause("nadim")
+    assert exists[1] == 429
+    assert exists == does_not
+    assert b"nadia" not in exists[2]
+
+
+@pytest.mark.django_db
+def test_the_paused_page_tells_the_account_owner_what_to_do(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    spray("nadia", account_limit)
+    response = post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    text = " ".join(response.content.decode().split())
+    assert "Signing in to this account is paused for up to 15 minutes" in text
+    assert "ask an administrator to lift the pause" in text
+
+
+@pytest.mark.django_db
+def test_an_account_pause_ends_after_the_cool_off_though_the_spray_goes_on(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    with time_machine.travel(START, tick=False) as traveller:
+        spray("nadia", account_limit)
+        # Refused attempts while paused, one a minute, do not keep it paused.
+        for minute in range(14):
+            traveller.shift(dt.timedelta(minutes=1))
+            assert spray("nadia", 1, first=100 + minute) == [429]
+        assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 429
+        traveller.shift(dt.timedelta(minutes=2))
+        assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_administrator_lifts_an_account_pause_with_axes_reset_username(account_limit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    UserFactory(username="nadia", role=EDITOR)
+    spray("nadia", account_limit)
+    assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 429
+    out = StringIO()
+    call_command("axes_reset_username", "Nadia", stdout=out)  # typed as the editor spells it
+    assert f"{account_limit} attempts removed" in out.getvalue()
+    assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 302
 
 
 # Two-factor: who must -----------------------------------------------------------------------
