@@ -1,14 +1,15 @@
 """Account defences around Django's own: login throttling glue and staff session expiry.
 
 Two-factor authentication lives in newsroom/two_factor.py; the settings that turn all of this on
-(PASSWORD_HASHERS, AXES_*, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in settings.py, and
-SECURITY.md says why each exists.
+(PASSWORD_HASHERS, AXES_*, KNOWN_BROWSER_DAYS, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in
+settings.py, and SECURITY.md says why each exists.
 """
 
 import logging
 import time
 import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 from ipaddress import ip_address
 
 from axes.attempts import get_cool_off_threshold
@@ -23,10 +24,12 @@ from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from js_asset import Media as AssetMedia
 
 logger = logging.getLogger("newsroom.security")
@@ -99,13 +102,82 @@ def account_failures(request: HttpRequest, credentials: dict | None = None) -> i
 
 
 def is_account_paused(request: HttpRequest, credentials: dict | None = None) -> bool:
-    """Is the account of this attempt paused, from everywhere?
+    """Is the account of this attempt paused for the browser it comes from?
 
     It is once AXES_ACCOUNT_FAILURE_LIMIT wrong passwords for it, from any number of addresses,
     fall within the cool-off: that is what stops a slow spray from many addresses, which the
-    per-address limit never sees.
+    per-address limit never sees. A browser that has signed in to the account before is let
+    through (still held to the per-address limit), so a spray cannot keep the owner out.
     """
-    return account_failures(request, credentials) >= settings.AXES_ACCOUNT_FAILURE_LIMIT
+    if account_failures(request, credentials) < settings.AXES_ACCOUNT_FAILURE_LIMIT:
+        return False
+    return not is_known_browser(request, throttled_username(request, credentials))
+
+
+# The signed cookie a browser gets when it signs in (see is_known_browser).
+KNOWN_BROWSER_COOKIE = "newsroom_known_browser"
+# Where the sign-in puts the cookie's value until KnownBrowserMiddleware adds it to the response.
+_KNOWN_BROWSER_VALUE = "newsroom_known_browser_value"
+
+
+def _known_browser_signer(user) -> signing.TimestampSigner:
+    # Salted with the hash of the password, so that a new password forgets every known browser.
+    return signing.TimestampSigner(salt=f"newsroom.known-browser:{user.get_session_auth_hash()}")
+
+
+def is_known_browser(request: HttpRequest, account: str | None) -> bool:
+    """Has this browser signed in to `account` in the last KNOWN_BROWSER_DAYS, with its password?
+
+    The cookie holds the user's id (not the name: a laptop seized at a checkpoint should not say
+    whose it is), a time and a signature keyed by SECRET_KEY and the password's hash, so it cannot
+    be made for another account nor outlive a change of password. It is not a credential (the
+    password is still checked), only a reason not to count this browser among a crowd guessing.
+    """
+    value = request.COOKIES.get(KNOWN_BROWSER_COOKIE)
+    if not value or account is None or settings.KNOWN_BROWSER_DAYS <= 0:
+        return False
+    try:
+        user = get_user_model()._default_manager.get(pk=value.split(":", 1)[0])
+        _known_browser_signer(user).unsign(
+            value, max_age=timedelta(days=settings.KNOWN_BROWSER_DAYS)
+        )
+    except (ObjectDoesNotExist, ValueError, ValidationError, signing.BadSignature):
+        return False
+    return account_name(user.get_username()) == account
+
+
+def _remember_browser(sender, request, user, **kwargs) -> None:
+    if request is not None and settings.KNOWN_BROWSER_DAYS > 0:
+        setattr(request, _KNOWN_BROWSER_VALUE, _known_browser_signer(user).sign(str(user.pk)))
+
+
+user_logged_in.connect(_remember_browser, dispatch_uid="newsroom-remember-browser")
+
+
+class KnownBrowserMiddleware:
+    """Hand a browser that has just signed in its known-browser cookie.
+
+    Django's login view makes the response; the user_logged_in signal, which knows the user, has
+    no response to set a cookie on. Only the admin's paths get the cookie back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        value = getattr(request, _KNOWN_BROWSER_VALUE, None)
+        if value:
+            response.set_cookie(
+                KNOWN_BROWSER_COOKIE,
+                value,
+                max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
+                path=reverse("admin:index"),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Strict",
+            )
+        return response
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
@@ -169,6 +241,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         {
             "account_paused": is_account_paused(request, credentials),
             "failure_limit": get_failure_limit(request, credentials),
+            "known_browser_days": settings.KNOWN_BROWSER_DAYS,
             "minutes": minutes,
             "title": "Sign-in paused",
         },

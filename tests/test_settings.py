@@ -28,6 +28,7 @@ THROTTLE_VARIABLES = (
     "AXES_FAILURE_LIMIT",
     "AXES_ACCOUNT_FAILURE_LIMIT",
     "AXES_COOLOFF_MINUTES",
+    "KNOWN_BROWSER_DAYS",
 )
 
 
@@ -111,11 +112,11 @@ def test_the_smtp_backend_is_built_with_the_configured_timeout_and_encryption():
 
 
 def throttle_settings(**env: str) -> list:
-    """Per-address limit, account limit, cool-off in minutes."""
+    """Per-address limit, account limit, cool-off in minutes, known-browser days."""
     script = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.AXES_FAILURE_LIMIT, s.AXES_ACCOUNT_FAILURE_LIMIT, "
-        "s.AXES_COOLOFF_TIME.total_seconds() / 60]))"
+        "s.AXES_COOLOFF_TIME.total_seconds() / 60, s.KNOWN_BROWSER_DAYS]))"
     )
     result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
     assert result.returncode == 0, result.stderr
@@ -124,7 +125,7 @@ def throttle_settings(**env: str) -> list:
 
 def test_sign_in_throttling_has_safe_defaults():
     # Five guesses per address, twenty per account from everywhere, per quarter of an hour.
-    assert throttle_settings() == [5, 20, 15]
+    assert throttle_settings() == [5, 20, 15, 30]
 
 
 def test_sign_in_throttling_is_set_from_the_environment():
@@ -132,8 +133,9 @@ def test_sign_in_throttling_is_set_from_the_environment():
         AXES_FAILURE_LIMIT="3",
         AXES_ACCOUNT_FAILURE_LIMIT="12",
         AXES_COOLOFF_MINUTES="30",
+        KNOWN_BROWSER_DAYS="0",
     )
-    assert values == [3, 12, 30]
+    assert values == [3, 12, 30, 0]
 
 
 def test_startup_refuses_an_account_limit_below_the_per_address_limit():
