@@ -600,6 +600,53 @@ def test_a_wrong_code_is_refused_and_the_next_attempt_must_wait(client):
 
 
 @pytest.mark.django_db
+def test_wrong_codes_from_many_addresses_share_one_doubling_wait():
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    with time_machine.travel(START, tick=False):
+        # Someone who has the password, signed in from ten addresses at once.
+        browsers = [Client() for _ in range(10)]
+        for n, browser in enumerate(browsers, start=1):
+            assert (
+                post_login(browser, "nadia", DEFAULT_PASSWORD, f"2001:db8::{n:x}").status_code
+                == 302
+            )
+        first, *others = browsers
+        assert b"not right" in first.post(VERIFY, {"otp_token": "000000"}).content
+        for n, browser in enumerate(others, start=1):
+            assert b"Wait" in browser.post(VERIFY, {"otp_token": f"{n:06d}"}).content
+        # The wait belongs to the account's device, not to a session or an address.
+        response = others[0].post(VERIFY, {"otp_token": current_totp_code(device)})
+        assert b"Wait" in response.content
+        assert not any(is_verified(browser) for browser in browsers)
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # only the first guess was checked
+
+
+@pytest.mark.django_db
+def test_a_day_of_guessing_codes_from_new_addresses_checks_fewer_than_twenty():
+    editor = UserFactory(username="nadia", role=EDITOR)
+    confirmed_totp_device(editor)
+    checked = 0
+    with time_machine.travel(START, tick=False) as traveller:
+        n = 0
+        while dt.datetime.now(dt.UTC) < START + dt.timedelta(days=1):
+            n += 1
+            # Each guess from a new address, signed in afresh, as soon as a guess is allowed.
+            browser = Client()
+            post_login(browser, "nadia", DEFAULT_PASSWORD, f"2001:db8::{n:x}")
+            response = browser.post(VERIFY, {"otp_token": f"{n:06d}"})
+            assert not is_verified(browser)
+            wait = re.search(rb"Wait (\d+) seconds", response.content)
+            if wait:
+                traveller.shift(dt.timedelta(seconds=int(wait[1])))
+            else:
+                checked += 1
+    # The wait doubles after each wrong code: 17 guesses in a day, each 3 in a million.
+    assert checked < 20
+
+
+@pytest.mark.django_db
 def test_a_code_cannot_be_used_twice():
     editor = UserFactory(username="nadia", role=EDITOR)
     device = confirmed_totp_device(editor)
