@@ -1,26 +1,38 @@
 """Account defences around Django's own: login throttling glue and staff session expiry.
 
 Two-factor authentication lives in newsroom/two_factor.py; the settings that turn all of this on
-(PASSWORD_HASHERS, AXES_*, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in settings.py, and
-SECURITY.md says why each exists.
+(PASSWORD_HASHERS, AXES_*, KNOWN_BROWSER_DAYS, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in
+settings.py, and SECURITY.md says why each exists.
 """
 
+import logging
 import time
+import unicodedata
 from collections.abc import Callable
+from datetime import timedelta
 from ipaddress import ip_address
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off, get_failure_limit
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from js_asset import Media as AssetMedia
+
+logger = logging.getLogger("newsroom.security")
 
 # Session keys: when this session signed in, and when it last made an admin request.
 SIGNED_IN_AT = "newsroom_signed_in_at"
@@ -54,6 +66,152 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
 
 
+ACCOUNT_NAME_LENGTH = AccessAttempt._meta.get_field("username").max_length
+
+
+def account_name(username: str | None) -> str | None:
+    """The account a sign-in attempt counts against: "Nadia", " nadia " and "NADIA" are one.
+
+    Django signs in "nadia" only as typed, but every spelling of her name is a guess at her
+    account as far as throttling goes, or an attacker would get five guesses per spelling.
+    """
+    if username is None:
+        return None
+    name = unicodedata.normalize("NFKC", username).strip().casefold()
+    # The admin's form lets any length through; django-axes stores at most this many characters
+    # (and PostgreSQL refuses more). No real username comes near it.
+    return name[:ACCOUNT_NAME_LENGTH] or None
+
+
+def throttled_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The username django-axes records and counts an attempt under (AXES_USERNAME_CALLABLE)."""
+    field = get_user_model().USERNAME_FIELD
+    username = credentials.get(field) if credentials else request.POST.get(field)
+    return account_name(username)
+
+
+def account_failures(request: HttpRequest, credentials: dict | None = None) -> int:
+    """Wrong passwords for the account of this attempt within the cool-off, from every address."""
+    account = throttled_username(request, credentials)
+    if account is None:
+        return 0
+    recent = AccessAttempt.objects.filter(
+        username=account, attempt_time__gte=get_cool_off_threshold(request)
+    )
+    return recent.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def is_account_paused(request: HttpRequest, credentials: dict | None = None) -> bool:
+    """Is the account of this attempt paused for the browser it comes from?
+
+    It is once AXES_ACCOUNT_FAILURE_LIMIT wrong passwords for it, from any number of addresses,
+    fall within the cool-off: that is what stops a slow spray from many addresses, which the
+    per-address limit never sees. A browser that has signed in to the account before is let
+    through (still held to the per-address limit), so a spray cannot keep the owner out.
+    """
+    if account_failures(request, credentials) < settings.AXES_ACCOUNT_FAILURE_LIMIT:
+        return False
+    return not is_known_browser(request, throttled_username(request, credentials))
+
+
+# The signed cookie a browser gets when it signs in (see is_known_browser).
+KNOWN_BROWSER_COOKIE = "newsroom_known_browser"
+# Where the sign-in puts the cookie's value until KnownBrowserMiddleware adds it to the response.
+_KNOWN_BROWSER_VALUE = "newsroom_known_browser_value"
+
+
+def _known_browser_signer(user) -> signing.TimestampSigner:
+    # Salted with the hash of the password, so that a new password forgets every known browser.
+    return signing.TimestampSigner(salt=f"newsroom.known-browser:{user.get_session_auth_hash()}")
+
+
+def is_known_browser(request: HttpRequest, account: str | None) -> bool:
+    """Has this browser signed in to `account` in the last KNOWN_BROWSER_DAYS, with its password?
+
+    The cookie holds the user's id (not the name: a laptop seized at a checkpoint should not say
+    whose it is), a time and a signature keyed by SECRET_KEY and the password's hash, so it cannot
+    be made for another account nor outlive a change of password. It is not a credential (the
+    password is still checked), only a reason not to count this browser among a crowd guessing.
+    """
+    value = request.COOKIES.get(KNOWN_BROWSER_COOKIE)
+    if not value or account is None or settings.KNOWN_BROWSER_DAYS <= 0:
+        return False
+    try:
+        user = get_user_model()._default_manager.get(pk=value.split(":", 1)[0])
+        _known_browser_signer(user).unsign(
+            value, max_age=timedelta(days=settings.KNOWN_BROWSER_DAYS)
+        )
+    except (ObjectDoesNotExist, ValueError, ValidationError, signing.BadSignature):
+        return False
+    return account_name(user.get_username()) == account
+
+
+def _remember_browser(sender, request, user, **kwargs) -> None:
+    if request is not None and settings.KNOWN_BROWSER_DAYS > 0:
+        setattr(request, _KNOWN_BROWSER_VALUE, _known_browser_signer(user).sign(str(user.pk)))
+
+
+user_logged_in.connect(_remember_browser, dispatch_uid="newsroom-remember-browser")
+
+
+class KnownBrowserMiddleware:
+    """Hand a browser that has just signed in its known-browser cookie.
+
+    Django's login view makes the response; the user_logged_in signal, which knows the user, has
+    no response to set a cookie on. Only the admin's paths get the cookie back.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        value = getattr(request, _KNOWN_BROWSER_VALUE, None)
+        if value:
+            response.set_cookie(
+                KNOWN_BROWSER_COOKIE,
+                value,
+                max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
+                path=reverse("admin:index"),
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Strict",
+            )
+        return response
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes' record of wrong passwords, read twice (AXES_HANDLER).
+
+    django-axes itself pauses a username from one address after AXES_FAILURE_LIMIT failures
+    (AXES_LOCKOUT_PARAMETERS). Its lockout parameters share that one limit, so the second count,
+    per account from every address with its own higher AXES_ACCOUNT_FAILURE_LIMIT, is added here
+    over the same AccessAttempt rows and the same cool-off.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or is_account_paused(request, credentials)
+
+    def user_login_failed(self, sender, credentials, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or request.axes_locked_out:
+            return
+        if is_account_paused(request, credentials):
+            account = throttled_username(request, credentials)
+            logger.warning("Sign-in to %r paused: wrong passwords from many places", account)
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes", request=request, username=account, ip_address=request.axes_ip_address
+            )
+
+    def reset_attempts(self, *, ip_address=None, username=None, ip_or_username=False) -> int:
+        # Attempts are recorded under account_name(): `axes_reset_username Nadia` must find them.
+        return super().reset_attempts(
+            ip_address=ip_address, username=account_name(username), ip_or_username=ip_or_username
+        )
+
+
 class LoginThrottleBackend(AxesStandaloneBackend):
     """django-axes' lockout check, for logins that come from a request.
 
@@ -70,14 +228,20 @@ class LoginThrottleBackend(AxesStandaloneBackend):
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
-    """The page for a paused sign-in: 429 Too Many Requests, saying for how long and why."""
+    """The page for a paused sign-in: 429 Too Many Requests, saying for how long and why.
+
+    It says the same whether or not the username belongs to anyone: attempts are counted for
+    any name typed, and the page shows nothing of the account.
+    """
     cool_off = get_cool_off(request)
     minutes = max(1, round(cool_off.total_seconds() / 60)) if cool_off else None
     return render(
         request,
         "accounts/lockout.html",
         {
+            "account_paused": is_account_paused(request, credentials),
             "failure_limit": get_failure_limit(request, credentials),
+            "known_browser_days": settings.KNOWN_BROWSER_DAYS,
             "minutes": minutes,
             "title": "Sign-in paused",
         },

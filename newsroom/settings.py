@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "newsroom.security.AdminViewOnSiteGuardMiddleware",
     # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
     "newsroom.security.ImportMapNonceMiddleware",
+    # A browser that has just signed in is remembered for the throttling (newsroom/security.py).
+    "newsroom.security.KnownBrowserMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -256,6 +258,24 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# A spray from many addresses never reaches the pair limit, so the account has a limit of its
+# own: AXES_ACCOUNT_FAILURE_LIMIT wrong passwords from anywhere within AXES_COOLOFF_TIME pause it
+# (newsroom/security.py), except in browsers that signed in to it within KNOWN_BROWSER_DAYS: a
+# spray costs an attacker this many guesses per cool-off, and cannot keep the owner out.
+AXES_ACCOUNT_FAILURE_LIMIT = int(os.environ.get("AXES_ACCOUNT_FAILURE_LIMIT", "20"))
+if AXES_ACCOUNT_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "AXES_ACCOUNT_FAILURE_LIMIT counts the failures of every address together, so it cannot "
+        "be lower than AXES_FAILURE_LIMIT, the limit for one address."
+    )
+# KNOWN_BROWSER_DAYS=0 holds every browser to the account limit alike.
+KNOWN_BROWSER_DAYS = int(os.environ.get("KNOWN_BROWSER_DAYS", "30"))
+AXES_HANDLER = "newsroom.security.LoginThrottleHandler"
+# "Nadia", " nadia" and "NADIA" are counted as one account.
+AXES_USERNAME_CALLABLE = "newsroom.security.throttled_username"
+# Attempts refused during a pause are not counted, so a pause ends AXES_COOLOFF_TIME after the
+# last password actually checked, however long someone keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
 # Behind a proxy every request comes from the proxy's address; the real one is then read from

@@ -34,12 +34,32 @@ def is_verified(client: Client) -> bool:
     return DEVICE_ID_SESSION_KEY in client.session
 
 
-def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **extra):
+def post_login(client: Client, username: str, password: str, ip: str = "10.0.0.1", **meta):
+    """The admin's sign-in form, sent from `ip`; `meta` adds request headers (HTTP_...)."""
     return client.post(
         LOGIN,
-        {"username": username, "password": password, "next": ADMIN, **extra},
-        REMOTE_ADDR=ip,
+        {"username": username, "password": password, "next": ADMIN},
+        **{"REMOTE_ADDR": ip, **meta},
     )
+
+
+def post_login_from(address: str, username: str, password: str, *, behind_proxy: bool = False):
+    """A sign-in from a new browser at `address`: its REMOTE_ADDR, or behind one trusted proxy
+    the entry that proxy appended to X-Forwarded-For (after one the client wrote itself)."""
+    if behind_proxy:
+        forwarded = f"10.9.9.9, {address}"
+        return post_login(Client(), username, password, "127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    return post_login(Client(), username, password, address)
+
+
+def spray(username: str, count: int, *, behind_proxy: bool = False, first: int = 1) -> list[int]:
+    """One wrong password for `username` from each of `count` addresses; the status codes."""
+    return [
+        post_login_from(
+            f"2001:db8::{n:x}", username, f"guess {n}", behind_proxy=behind_proxy
+        ).status_code
+        for n in range(first, first + count)
+    ]
 
 
 # Passwords -----------------------------------------------------------------------------------
@@ -117,6 +137,21 @@ def test_the_pause_ends_after_the_cool_off_time():
 
 
 @pytest.mark.django_db
+def test_refused_attempts_do_not_lengthen_a_pause_from_one_address():
+    # Someone behind the office's address cannot keep a colleague there out by trying on.
+    UserFactory(username="amal", role=REPORTER)
+    client = Client()
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(5):
+            post_login(client, "amal", "guess")
+        for _ in range(14):
+            traveller.shift(dt.timedelta(minutes=1))
+            assert post_login(client, "amal", "guess").status_code == 429
+        traveller.shift(dt.timedelta(minutes=2))
+        assert post_login(Client(), "amal", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
 def test_successful_sign_ins_leave_no_record_of_where_they_came_from(client):
     from axes.models import AccessAttempt, AccessLog
 
@@ -150,6 +185,276 @@ def test_behind_one_proxy_the_client_address_is_the_last_forwarded_entry(rf, set
     assert security.client_ip(request) == "203.0.113.9"
     garbage = rf.get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="not-an-address")
     assert security.client_ip(garbage) == "127.0.0.1"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("trusted_proxies", [0, 1])
+def test_addresses_a_client_writes_itself_count_as_one(settings, trusted_proxies):
+    settings.TRUSTED_PROXY_COUNT = trusted_proxies
+    UserFactory(username="amal", role=REPORTER)
+    client = Client()
+    answers = [
+        # A new made-up "client address" each time, in front of what a proxy would append.
+        post_login(
+            client, "amal", "guess", "127.0.0.1", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 10.0.0.1"
+        ).status_code
+        for n in range(1, 6)
+    ]
+    assert answers == [200, 200, 200, 200, 429]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("variant", ["Amal", " amal", "AMAL ", "ａｍａｌ"])
+def test_case_and_space_variants_of_a_username_count_as_the_same_account(client, variant):
+    UserFactory(username="amal", role=REPORTER)
+    for _ in range(2):
+        assert post_login(client, "amal", "guess").status_code == 200
+        assert post_login(client, variant, "guess").status_code == 200
+    assert post_login(client, variant, "guess").status_code == 429
+    assert post_login(client, "amal", DEFAULT_PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("username", ["a" * 300, "ß" * 150], ids=["long", "longer-casefolded"])
+def test_a_username_too_long_to_store_is_still_counted_not_an_error(client, username):
+    # PostgreSQL refuses more than django-axes' 255 characters; the form lets any length through.
+    answers = [post_login(client, username, "guess").status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+
+
+# Login throttling: one account from many addresses --------------------------------------------
+
+
+@pytest.fixture
+def account_limit(settings) -> int:
+    """Wrong passwords for one account, from anywhere, before it is paused (the default)."""
+    settings.AXES_ACCOUNT_FAILURE_LIMIT = 20
+    return 20
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("behind_proxy", [False, True], ids=["direct", "behind-one-proxy"])
+def test_a_password_spray_from_many_addresses_stops_at_the_account_limit(
+    settings, account_limit, behind_proxy
+):
+    settings.TRUSTED_PROXY_COUNT = 1 if behind_proxy else 0
+    UserFactory(username="nadia", role=EDITOR)
+    # One guess from each address: far below the limit of five per address.
+    answers = spray("nadia", account_limit + 5, behind_proxy=behind_proxy)
+    assert answers == [200] * (account_limit - 1) + [429] * 6
+    # Nor does the right password get in from yet another address, in a new browser.
+    late = Client()
+    address = "2001:db8::beef"
+    if behind_proxy:
+        response = post_login(
+            late, "nadia", DEFAULT_PASSWORD, "127.0.0.1", HTTP_X_FORWARDED_FOR=address
+        )
+    else:
+        response = post_login(late, "nadia", DEFAULT_PASSWORD, address)
+    assert response.status_code == 429
+    assert "_auth_user_id" not in late.session
+
+
+@pytest.mark.django_db
+def test_case_variants_from_many_addresses_add_up_to_one_account(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    variants = ["nadia", "Nadia", "NADIA", " nadia "]
+    for n in range(account_limit - 1):
+        response = post_login_from(f"2001:db8::{n + 1:x}", variants[n % 4], "guess")
+        assert response.status_code == 200
+    assert post_login_from("2001:db8::beef", "NaDiA", "guess").status_code == 429
+
+
+@pytest.mark.django_db
+def test_an_hour_of_spraying_checks_at_most_the_account_limit_every_cool_off(
+    account_limit, monkeypatch
+):
+    from django.contrib.auth.backends import ModelBackend
+
+    UserFactory(username="nadia", role=EDITOR)
+    checked = []
+    original = ModelBackend.authenticate
+
+    def counting(self, request, *args, **kwargs):
+        checked.append(1)
+        return original(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", counting)
+    with time_machine.travel(START, tick=False) as traveller:
+        # A new address every ten seconds for an hour: 360 guesses sent.
+        for n in range(360):
+            post_login_from(f"2001:db8::{n + 1:x}", "nadia", f"guess {n}")
+            traveller.shift(dt.timedelta(seconds=10))
+    # At most the limit in any 15 minutes, so four times it in the hour; 360 without it.
+    assert len(checked) <= 4 * account_limit
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("from_many_addresses", [False, True], ids=["one-address", "many"])
+def test_a_pause_answers_the_same_whether_or_not_the_account_exists(
+    account_limit, from_many_addresses
+):
+    UserFactory(username="nadia", role=EDITOR)
+
+    def pause(username: str) -> list:
+        if from_many_addresses:
+            answers = spray(username, account_limit)
+            last = post_login_from("2001:db8::beef", username, "guess")
+        else:
+            client = Client()
+            answers = [post_login(client, username, "guess").status_code for _ in range(5)]
+            last = post_login(client, username, "guess")
+        return [answers, last.status_code, last.content]
+
+    exists, does_not = pause("nadia"), pause("nadim")
+    assert exists[1] == 429
+    assert exists == does_not
+    assert b"nadia" not in exists[2]
+
+
+@pytest.mark.django_db
+def test_the_paused_page_tells_the_account_owner_what_to_do(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    spray("nadia", account_limit)
+    response = post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD)
+    assert response.status_code == 429
+    text = " ".join(response.content.decode().split())
+    assert "Signing in to this account is paused for up to 15 minutes" in text
+    assert "from a browser you have signed in with before" in text
+    assert "ask an administrator to lift the pause" in text
+
+
+@pytest.mark.django_db
+def test_an_account_pause_ends_after_the_cool_off_though_the_spray_goes_on(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    with time_machine.travel(START, tick=False) as traveller:
+        spray("nadia", account_limit)
+        # Refused attempts while paused, one a minute, do not keep it paused.
+        for minute in range(14):
+            traveller.shift(dt.timedelta(minutes=1))
+            assert spray("nadia", 1, first=100 + minute) == [429]
+        assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 429
+        traveller.shift(dt.timedelta(minutes=2))
+        assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_administrator_lifts_an_account_pause_with_axes_reset_username(account_limit):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    UserFactory(username="nadia", role=EDITOR)
+    spray("nadia", account_limit)
+    assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 429
+    out = StringIO()
+    call_command("axes_reset_username", "Nadia", stdout=out)  # typed as the editor spells it
+    assert f"{account_limit} attempts removed" in out.getvalue()
+    assert post_login_from("2001:db8::beef", "nadia", DEFAULT_PASSWORD).status_code == 302
+
+
+# Login throttling: browsers that signed in before ---------------------------------------------
+
+
+def signed_in_browser(username: str, address: str = "192.0.2.7") -> Client:
+    """The browser `username` signed in with and then signed out of: it keeps its cookies."""
+    browser = Client()
+    assert post_login(browser, username, DEFAULT_PASSWORD, address).status_code == 302
+    browser.post(reverse("admin:logout"))  # Client.logout() would drop every cookie
+    assert "_auth_user_id" not in browser.session
+    return browser
+
+
+@pytest.mark.django_db
+def test_the_owners_own_browser_still_signs_in_during_an_account_pause(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    laptop = signed_in_browser("nadia")
+    spray("nadia", account_limit + 10)
+    # At a café the next morning: a new address, the same laptop.
+    assert post_login(laptop, "nadia", DEFAULT_PASSWORD, "198.51.100.23").status_code == 302
+    assert laptop.session["_auth_user_id"]
+    # A browser that never signed in as her is still paused, right password or not.
+    assert post_login_from("198.51.100.23", "nadia", DEFAULT_PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+def test_the_owners_browser_still_gets_only_five_guesses_from_one_address(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    laptop = signed_in_browser("nadia")
+    spray("nadia", account_limit)
+    answers = [post_login(laptop, "nadia", "guess", "198.51.100.23").status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]
+    assert post_login(laptop, "nadia", DEFAULT_PASSWORD, "198.51.100.23").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_browser_known_for_one_account_is_a_stranger_to_another(account_limit):
+    UserFactory(username="nadia", role=EDITOR)
+    UserFactory(username="basil", role=REPORTER)
+    basils_laptop = signed_in_browser("basil")
+    spray("nadia", account_limit)
+    assert post_login(basils_laptop, "nadia", DEFAULT_PASSWORD, "192.0.2.7").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_known_browser_cookie_cannot_be_rewritten_for_another_account(account_limit):
+    nadia = UserFactory(username="nadia", role=EDITOR)
+    basil = UserFactory(username="basil", role=REPORTER)
+    basils_laptop = signed_in_browser("basil")
+    value = basils_laptop.cookies[security.KNOWN_BROWSER_COOKIE].value
+    assert value.startswith(f"{basil.pk}:")
+    basils_laptop.cookies[security.KNOWN_BROWSER_COOKIE] = f"{nadia.pk}:" + value.split(":", 1)[1]
+    spray("nadia", account_limit)
+    assert post_login(basils_laptop, "nadia", DEFAULT_PASSWORD, "192.0.2.7").status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_password_change_makes_every_known_browser_a_stranger(account_limit):
+    nadia = UserFactory(username="nadia", role=EDITOR)
+    laptop = signed_in_browser("nadia")
+    nadia.set_password("a new and much longer passphrase")
+    nadia.save()
+    spray("nadia", account_limit)
+    response = post_login(laptop, "nadia", "a new and much longer passphrase", "192.0.2.7")
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_browser_is_forgotten_after_known_browser_days(account_limit, settings):
+    UserFactory(username="nadia", role=EDITOR)
+    with time_machine.travel(START, tick=False) as traveller:
+        laptop = signed_in_browser("nadia")
+        traveller.shift(dt.timedelta(days=settings.KNOWN_BROWSER_DAYS, minutes=1))
+        spray("nadia", account_limit)
+        assert post_login(laptop, "nadia", DEFAULT_PASSWORD, "192.0.2.7").status_code == 429
+
+
+@pytest.mark.django_db
+def test_with_known_browser_days_at_zero_every_browser_waits_out_a_pause(account_limit, settings):
+    UserFactory(username="nadia", role=EDITOR)
+    settings.KNOWN_BROWSER_DAYS = 0
+    browser = Client()
+    response = post_login(browser, "nadia", DEFAULT_PASSWORD, "192.0.2.7")
+    assert security.KNOWN_BROWSER_COOKIE not in response.cookies
+    browser.post(reverse("admin:logout"))
+    spray("nadia", account_limit)
+    response = post_login(browser, "nadia", DEFAULT_PASSWORD, "192.0.2.7")
+    assert response.status_code == 429
+    assert b"a browser you have signed in with before" not in response.content
+
+
+@pytest.mark.django_db
+def test_the_known_browser_cookie_is_httponly_strict_and_for_the_admin_only(settings):
+    UserFactory(username="nadia", role=EDITOR)
+    response = post_login(Client(), "nadia", DEFAULT_PASSWORD)
+    cookie = response.cookies[security.KNOWN_BROWSER_COOKIE]
+    assert cookie["httponly"]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/admin/"
+    assert int(cookie["max-age"]) == settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60
+    assert bool(cookie["secure"]) == settings.SESSION_COOKIE_SECURE
+    # Whose laptop this is, and the password, are not written on it.
+    assert "nadia" not in cookie.value and DEFAULT_PASSWORD not in cookie.value
 
 
 # Two-factor: who must -----------------------------------------------------------------------
@@ -292,6 +597,53 @@ def test_a_wrong_code_is_refused_and_the_next_attempt_must_wait(client):
     response = client.post(VERIFY, {"otp_token": current_totp_code(device)})
     assert b"Wait" in response.content
     assert not is_verified(client)
+
+
+@pytest.mark.django_db
+def test_wrong_codes_from_many_addresses_share_one_doubling_wait():
+    editor = UserFactory(username="nadia", role=EDITOR)
+    device = confirmed_totp_device(editor)
+    with time_machine.travel(START, tick=False):
+        # Someone who has the password, signed in from ten addresses at once.
+        browsers = [Client() for _ in range(10)]
+        for n, browser in enumerate(browsers, start=1):
+            assert (
+                post_login(browser, "nadia", DEFAULT_PASSWORD, f"2001:db8::{n:x}").status_code
+                == 302
+            )
+        first, *others = browsers
+        assert b"not right" in first.post(VERIFY, {"otp_token": "000000"}).content
+        for n, browser in enumerate(others, start=1):
+            assert b"Wait" in browser.post(VERIFY, {"otp_token": f"{n:06d}"}).content
+        # The wait belongs to the account's device, not to a session or an address.
+        response = others[0].post(VERIFY, {"otp_token": current_totp_code(device)})
+        assert b"Wait" in response.content
+        assert not any(is_verified(browser) for browser in browsers)
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # only the first guess was checked
+
+
+@pytest.mark.django_db
+def test_a_day_of_guessing_codes_from_new_addresses_checks_fewer_than_twenty():
+    editor = UserFactory(username="nadia", role=EDITOR)
+    confirmed_totp_device(editor)
+    checked = 0
+    with time_machine.travel(START, tick=False) as traveller:
+        n = 0
+        while dt.datetime.now(dt.UTC) < START + dt.timedelta(days=1):
+            n += 1
+            # Each guess from a new address, signed in afresh, as soon as a guess is allowed.
+            browser = Client()
+            post_login(browser, "nadia", DEFAULT_PASSWORD, f"2001:db8::{n:x}")
+            response = browser.post(VERIFY, {"otp_token": f"{n:06d}"})
+            assert not is_verified(browser)
+            wait = re.search(rb"Wait (\d+) seconds", response.content)
+            if wait:
+                traveller.shift(dt.timedelta(seconds=int(wait[1])))
+            else:
+                checked += 1
+    # The wait doubles after each wrong code: 17 guesses in a day, each 3 in a million.
+    assert checked < 20
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Settings read from the environment: outgoing mail, the cache, and the refusals at startup.
+"""Settings read from the environment: outgoing mail, the cache, sign-in throttling, and the
+refusals at startup.
 
 Each case imports newsroom.settings in a child process with only the variables it names (the
 run_django helper of tests/test_headers.py), since settings are read once per process.
@@ -24,11 +25,18 @@ EMAIL_SETTINGS = (
 )
 
 
+THROTTLE_VARIABLES = (
+    "AXES_FAILURE_LIMIT",
+    "AXES_ACCOUNT_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
+    "KNOWN_BROWSER_DAYS",
+)
+
+
 @pytest.fixture(autouse=True)
-def _no_mail_or_cache_settings_from_the_caller(monkeypatch):
-    """Children inherit the caller's environment: only the mail and cache variables a test
-    names count."""
-    for name in (*EMAIL_SETTINGS, "CACHE_URL", "PUBLIC_PAGE_CACHE_SECONDS"):
+def _only_the_settings_a_test_names(monkeypatch):
+    """Children inherit the caller's environment: only the variables a test names count."""
+    for name in (*EMAIL_SETTINGS, *THROTTLE_VARIABLES, "CACHE_URL", "PUBLIC_PAGE_CACHE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -102,6 +110,42 @@ def test_the_smtp_backend_is_built_with_the_configured_timeout_and_encryption():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["EmailBackend", "smtp.example.org", "465", "True", "10"]
+
+
+def throttle_settings(**env: str) -> list:
+    """Per-address limit, account limit, cool-off in minutes, known-browser days."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.AXES_FAILURE_LIMIT, s.AXES_ACCOUNT_FAILURE_LIMIT, "
+        "s.AXES_COOLOFF_TIME.total_seconds() / 60, s.KNOWN_BROWSER_DAYS]))"
+    )
+    result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_sign_in_throttling_has_safe_defaults():
+    # Five guesses per address, twenty per account from everywhere, per quarter of an hour.
+    assert throttle_settings() == [5, 20, 15, 30]
+
+
+def test_sign_in_throttling_is_set_from_the_environment():
+    values = throttle_settings(
+        AXES_FAILURE_LIMIT="3",
+        AXES_ACCOUNT_FAILURE_LIMIT="12",
+        AXES_COOLOFF_MINUTES="30",
+        KNOWN_BROWSER_DAYS="0",
+    )
+    assert values == [3, 12, 30, 0]
+
+
+def test_startup_refuses_an_account_limit_below_the_per_address_limit():
+    result = run_django(
+        "manage.py", "check", env={"AXES_FAILURE_LIMIT": "5", "AXES_ACCOUNT_FAILURE_LIMIT": "4"}
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "AXES_ACCOUNT_FAILURE_LIMIT" in result.stderr
 
 
 def test_startup_refuses_tls_and_ssl_together():
