@@ -9,6 +9,33 @@ from taggit.models import Tag
 
 from .models import Article
 from .slugs import unique_slug
+from .text import clean_values
+
+
+class CleanTextMixin:
+    """A form step that cleans every text value (articles.text.clean_text) once the fields have
+    checked theirs: control characters out, line endings made plain, one-line fields on one line.
+
+    A field that cleaning leaves empty is refused as if it had been left empty, rather than
+    failing the database's check. Mixed in before forms.ModelForm; a form's own clean() calls
+    super().clean() first and so works on the cleaned text.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        texts = {name: cleaned[name] for name in self.fields if name in cleaned}
+        for name, value in clean_values(texts, model=self._meta.model).items():
+            if value == cleaned[name]:
+                continue
+            if isinstance(value, list):  # names, such as tags: one emptied means nothing
+                value = [item for item in value if not isinstance(item, str) or item.strip()]
+            cleaned[name] = value
+            field = self.fields[name]
+            if field.required and not (value.strip() if isinstance(value, str) else value):
+                self.add_error(
+                    name, ValidationError(field.error_messages["required"], code="required")
+                )
+        return cleaned
 
 
 class PositionedRowForm(forms.ModelForm):
@@ -125,7 +152,7 @@ class PasteCopyForm(forms.Form):
     )
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
     """The story form. An empty slug is made from the headline before the model checks it.
 
     The form carries the version of the story it was loaded with: when someone else saved the
