@@ -21,29 +21,28 @@ from django.db import models
 # breaks at. They become a newline, so that the words on either side stay apart.
 _LINE_BREAKING = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85]")
 # What is left of the C0 and C1 controls and DEL once tab and newline are set aside; the halves
-# of surrogate pairs, which a Python string may hold alone but UTF-8 cannot encode; and the
-# Unicode noncharacters (U+FDD0..U+FDEF and the last two of each plane), U+FFFE and U+FFFF among
-# them, which XML forbids.
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
-)
-_NEWLINE = re.compile(r"\n")
+# of surrogate pairs, which a Python string may hold alone but UTF-8 cannot encode; and U+FFFE
+# and U+FFFF, which are not characters and which XML forbids.
+_UNWANTED = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Any of the above, to leave clean text as it is after one pass; and the same with a newline.
+_TO_CLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_TO_CLEAN_ON_ONE_LINE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean_text(value: str, *, one_line: bool = False) -> str:
     """`value` fit to store and to serve as XML: control characters other than tab and newline
-    removed, and the unpaired surrogates and noncharacters XML forbids.
+    removed, and the lone surrogates and the two noncharacters (U+FFFE, U+FFFF) XML forbids.
 
     Line endings become "\\n" (from "\\r\\n" and "\\r"), and so do the control characters that
     break lines (vertical tab, form feed...). With `one_line`, for a name or a headline, which
     a browser's one-line input would otherwise run together, every line break becomes a space.
     Cleaning clean text changes nothing.
     """
+    if not (_TO_CLEAN_ON_ONE_LINE if one_line else _TO_CLEAN).search(value):
+        return value  # the usual case, found in one pass
     value = _UNWANTED.sub("", _LINE_BREAKING.sub("\n", value))
     if one_line:
-        value = _NEWLINE.sub(" ", value)
+        value = value.replace("\n", " ")
     return value
 
 
