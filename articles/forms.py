@@ -1,6 +1,7 @@
 """Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy."""
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils import timezone
@@ -142,6 +143,9 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
 
 
 class PasteCopyForm(forms.Form):
+    """Story copy to import. A NUL in it is for the importer to refuse, naming the line (Django's
+    own check would refuse it too, but not say where)."""
+
     text = forms.CharField(
         label="Story text",
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "spellcheck": "false"}),
@@ -150,6 +154,15 @@ class PasteCopyForm(forms.Form):
             "with a header block (see STORY_FORMAT.md)."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text = self.fields["text"]
+        text.validators = [
+            check
+            for check in text.validators
+            if not isinstance(check, validators.ProhibitNullCharactersValidator)
+        ]
 
 
 class ArticleAdminForm(CleanTextMixin, forms.ModelForm):

@@ -425,6 +425,40 @@ def test_paste_copy_of_a_bad_file_shows_the_line_keeps_the_text_and_writes_nothi
     assert not Article.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        pytest.param(
+            "Headline: A story\nSection: Sy\x00ria\n\nBody text.",
+            "pasted copy, line 2: contains a NUL character",
+            id="NUL",
+        ),
+        pytest.param(
+            "Headline: A long interview\n\n"
+            + "".join(f"Q: Question {n}?\n\nAnswer {n}.\n\n" for n in range(32_768)),
+            "pasted copy, line 2003: question 501: a story holds at most 500",
+            id="more exchanges than a smallint counts",
+        ),
+    ],
+)
+def test_paste_copy_of_text_no_database_could_store_shows_the_line_and_writes_nothing(
+    editor_client, text, error
+):
+    """PostgreSQL refuses a NUL and exchange positions past 32,767: the page was a 500."""
+    response = editor_client.post(PASTE, {"text": text})
+    assert response.status_code == 200
+    (message,) = response.context["form"].errors["text"]
+    assert message.startswith(error)
+    assert not Article.objects.exists()
+
+
+def test_paste_copy_removes_other_control_characters(editor_client):
+    text = "Headline: Rebels agree\vto truce\x1b\r\n\r\nBody\x07 text."
+    assert editor_client.post(PASTE, {"text": text}).status_code == 302
+    article = Article.objects.get()
+    assert (article.headline, article.body) == ("Rebels agree to truce", "<p>Body text.</p>")
+
+
 def test_paste_copy_may_not_overwrite_someone_elses_draft(reporter_client):
     other = ArticleFactory(headline="Old headline", slug="their-story")
     text = "Headline: Taken over\nSlug: their-story\n\nMy text."
