@@ -1,4 +1,7 @@
-"""RSS 2.0 and Atom feeds of the latest published stories: site-wide, per section, per tag."""
+"""RSS 2.0 and Atom feeds of the latest published stories: site-wide, per section, per tag.
+
+A tag's feeds, like its page, exist only while the tag is on a published story.
+"""
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -7,7 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Article, Section
+from .models import Article, Section, all_tags
 from .templatetags.bylines import authors_of, format_byline
 from .text import clean_values
 
@@ -118,7 +121,7 @@ class SectionAtomFeed(SectionFeed):
 
 class TagFeed(LatestFeed):
     def get_object(self, request, slug: str) -> Tag:
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(all_tags().public(), slug=slug)
 
     def title(self, obj: Tag) -> str:
         return f"{settings.SITE_NAME}: stories tagged {obj.name}"
