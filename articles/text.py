@@ -1,6 +1,6 @@
-"""Plain text as the newsroom keeps it: clean_text() and clean_values(), which every way text
-comes in (forms, the importer, and the single door of changes) and the XML the site serves
-(feeds, sitemaps, JSON-LD) pass text through.
+"""Plain text as the newsroom keeps it: clean_text(), and clean_values() for a dict of field
+values. Text is run through them where it comes in (the story forms, the importer) and again
+where the site serves it as XML or JSON (feeds, sitemaps, JSON-LD).
 
 Copy pasted from a word processor or a chat carries characters nobody sees: a soft line break
 pastes as a vertical tab (U+000B), a page break as a form feed. XML 1.0 forbids them, and every
