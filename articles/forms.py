@@ -1,6 +1,7 @@
 """Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy."""
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.utils.html import escape
@@ -18,6 +19,33 @@ from .changes import (
 from .models import Article, Byline, Correction
 from .permissions import STORY_FIELDS
 from .slugs import unique_slug
+from .text import clean_values
+
+
+class CleanTextMixin:
+    """A form step that cleans every text value (articles.text.clean_text) once the fields have
+    checked theirs: control characters out, line endings made plain, one-line fields on one line.
+
+    A field that cleaning leaves empty is refused as if it had been left empty, rather than
+    failing the database's check. Mixed in before forms.ModelForm; a form's own clean() calls
+    super().clean() first and so works on the cleaned text.
+    """
+
+    def clean(self):
+        cleaned = super().clean()
+        texts = {name: cleaned[name] for name in self.fields if name in cleaned}
+        for name, value in clean_values(texts, model=self._meta.model).items():
+            if value == cleaned[name]:
+                continue
+            if isinstance(value, list):  # names, such as tags: one emptied means nothing
+                value = [item for item in value if not isinstance(item, str) or item.strip()]
+            cleaned[name] = value
+            field = self.fields[name]
+            if field.required and not (value.strip() if isinstance(value, str) else value):
+                self.add_error(
+                    name, ValidationError(field.error_messages["required"], code="required")
+                )
+        return cleaned
 
 
 class PositionedRowForm(forms.ModelForm):
@@ -124,6 +152,9 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
 
 
 class PasteCopyForm(forms.Form):
+    """Story copy to import. A NUL in it is for the importer to refuse, naming the line (Django's
+    own check would refuse it too, but not say where)."""
+
     text = forms.CharField(
         label="Story text",
         widget=forms.Textarea(attrs={"rows": 24, "cols": 100, "spellcheck": "false"}),
@@ -133,8 +164,17 @@ class PasteCopyForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text = self.fields["text"]
+        text.validators = [
+            check
+            for check in text.validators
+            if not isinstance(check, validators.ProhibitNullCharactersValidator)
+        ]
 
-class ArticleAdminForm(forms.ModelForm):
+
+class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
     """The story form. An empty slug is made from the headline before the model checks it.
 
     The form carries the version of the story it was loaded with: when someone else saved the

@@ -20,6 +20,7 @@ from interviews.parsing import (
     ExchangeFormatError,
     Paragraph,
     ParsedExchange,
+    clean_lines,
     paragraphs_from_lines,
     split_exchanges,
 )
@@ -65,6 +66,9 @@ MAX_LENGTHS = {
     "description": Interview._meta.get_field("interviewee_description").max_length,
     "tag": 100,
 }
+# The most Byline lines a file may have: a Byline's position is a PositiveSmallIntegerField
+# (32,767 on PostgreSQL), and no story credits more than a few dozen people.
+MAX_BYLINES = 100
 
 
 class StoryFormatError(ValueError):
@@ -208,7 +212,11 @@ class _Reader:
             )
 
     def parse(self, text: str) -> ParsedStory:
-        lines = _numbered_lines(text)
+        try:
+            # A NUL is refused by its line; other control characters go (articles.text).
+            lines = clean_lines(_numbered_lines(text))
+        except ExchangeFormatError as error:
+            raise self.error(error.line, error.message) from None
         marker = next((n for n, t in lines if ORIGINAL_MARKER.match(t)), None)
         english = lines if marker is None else lines[: marker - 1]
         original = [] if marker is None else lines[marker:]
@@ -336,6 +344,11 @@ class _Reader:
                 if tag and tag.lower() not in {t.lower() for t in story.tags}:
                     self.check_length(line, f"tag “{tag[:20]}”", tag, "tag")
                     story.tags.append(tag)
+        if len(bylines) > MAX_BYLINES:
+            raise self.error(
+                bylines[MAX_BYLINES][0],
+                f"more than {MAX_BYLINES} Byline lines; a story credits at most {MAX_BYLINES}",
+            )
         for line, text in bylines:
             story.bylines.append(self.parse_byline(line, text))
         if "interviewee" in values and values["interviewee"][1]:

@@ -1,4 +1,5 @@
-"""Stories and who made them: Section, Contributor, Image, Article, Byline and StatusChange."""
+"""Stories and who made them: Section, Contributor, Image, Article, Byline and StatusChange, and
+the QuerySets that read them (which tags and contributors readers may see among them)."""
 
 import math
 import re
@@ -10,7 +11,7 @@ from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.db.models.signals import class_prepared
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +19,7 @@ from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
 from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
+from taggit.models import Tag
 
 from .images import validate_image_file
 from .sanitize import sanitize_html
@@ -95,6 +97,32 @@ class Image(models.Model):
         super().save(*args, **kwargs)
 
 
+class ContributorQuerySet(models.QuerySet["Contributor"]):
+    def public(self) -> Self:
+        """Contributors credited on a story a reader may see now.
+
+        The public site names no one else, and answers 404 for them as for a name that never
+        existed: a contributor's address is their name, so a page, a feed or a sitemap entry
+        for someone credited only on a draft (or a withdrawn story) would tell anyone who
+        guesses the name that this person works with the newsroom.
+        """
+        credited = Article.objects.published().filter(bylines__contributor=OuterRef("pk"))
+        return self.filter(Exists(credited))
+
+
+class TagQuerySet(models.QuerySet[Tag]):
+    def public(self) -> Self:
+        """Tags on a story a reader may see now; the public site knows no other (see
+        ContributorQuerySet.public(): a tag names what the newsroom is working on)."""
+        return self.filter(Exists(Article.objects.published().filter(tags=OuterRef("pk"))))
+
+
+def all_tags() -> TagQuerySet:
+    """Every tag, read through TagQuerySet: all_tags().public(). (taggit's Tag keeps its own
+    manager, which this app does not replace.)"""
+    return TagQuerySet(Tag)
+
+
 class Contributor(models.Model):
     """Someone credited on stories: staff reporter, freelancer, translator or photographer."""
 
@@ -116,6 +144,8 @@ class Contributor(models.Model):
         help_text="The staff account of this contributor, if they have one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContributorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

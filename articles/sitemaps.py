@@ -16,6 +16,7 @@ from django.utils.functional import cached_property
 
 from .models import Article, Section
 from .pagination import MAX_PAGE, ListingPage
+from .text import clean_text
 
 # Google News reads only stories published in the last two days.
 NEWS_WINDOW = timedelta(days=2)
@@ -108,11 +109,14 @@ class ArticleSitemap(SiteSitemap):
         return None
 
     def get_urls(self, *args, **kwargs):
-        """Each URL also says whether it belongs in the Google News part of the sitemap."""
+        """Each URL also says whether it belongs in the Google News part of the sitemap, and
+        with what title: the headline cleaned for XML (articles.text), whatever is stored."""
         urls = super().get_urls(*args, **kwargs)
         since = timezone.now() - NEWS_WINDOW
         for url in urls:
             url["is_news"] = url["item"].published_at >= since
+            if url["is_news"]:
+                url["news_title"] = clean_text(url["item"].headline, one_line=True)
         return urls
 
 

@@ -7,10 +7,9 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
-from taggit.models import Tag
 
 from .caching import public_page
-from .models import Article, Byline, Contributor, Section
+from .models import Article, Byline, Contributor, Section, all_tags
 from .pagination import listing_page
 
 PAGE_SIZE = 20
@@ -66,6 +65,8 @@ def article_original(request, slug: str):
 
 @public_page
 def section_detail(request, slug: str):
+    """A section's published stories. Every section has its page, even with none yet: sections
+    are the newsroom's own navigation, listed on every page, not names anyone could guess."""
     section = get_object_or_404(Section, slug=slug)
     articles = (
         Article.objects.published().filter(section=section).for_listing().without_text().latest()
@@ -76,7 +77,9 @@ def section_detail(request, slug: str):
 
 @public_page
 def tag_detail(request, slug: str):
-    tag = get_object_or_404(Tag, slug=slug)
+    """Published stories with a tag. A tag on no published story is not found, like one that
+    never existed (TagQuerySet.public())."""
+    tag = get_object_or_404(all_tags().public(), slug=slug)
     articles = (
         Article.objects.published().filter(tags__slug=slug).for_listing().without_text().latest()
     )
@@ -86,8 +89,11 @@ def tag_detail(request, slug: str):
 
 @public_page
 def contributor_detail(request, slug: str):
-    """A contributor's bio and photo, and their published stories grouped by the role they had."""
-    contributor = get_object_or_404(Contributor.objects.select_related("photo"), slug=slug)
+    """A contributor's bio and photo, and their published stories grouped by the role they had.
+
+    Someone credited on no published story is not found, like a name that never existed
+    (ContributorQuerySet.public())."""
+    contributor = get_object_or_404(Contributor.objects.public().select_related("photo"), slug=slug)
     credits = (
         Byline.objects.filter(contributor=contributor, article__in=Article.objects.published())
         .select_related("article", "article__section")

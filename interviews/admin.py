@@ -8,14 +8,21 @@ from django import forms
 from django.contrib import admin
 
 from articles import permissions
-from articles.forms import OrderedInlineFormSet, PositionedRowForm
+from articles.forms import CleanTextMixin, OrderedInlineFormSet, PositionedRowForm
 from articles.inlines import StoryPartInline
 
 from .models import Exchange, Interview
 
 
+class InterviewForm(CleanTextMixin, forms.ModelForm):
+    class Meta:
+        model = Interview
+        fields = ("interviewee_name", "interviewee_description")
+
+
 class InterviewInline(StoryPartInline, admin.StackedInline):
     model = Interview
+    form = InterviewForm
     max_num = 1
     extra = 0
     can_delete = True
@@ -34,7 +41,7 @@ class InterviewInline(StoryPartInline, admin.StackedInline):
         return 1
 
 
-class ExchangeForm(PositionedRowForm):
+class ExchangeForm(CleanTextMixin, PositionedRowForm):
     class Meta:
         model = Exchange
         fields = ("position", "question", "answer", "question_original", "answer_original")

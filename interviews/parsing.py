@@ -3,6 +3,18 @@
 import re
 from dataclasses import dataclass, field
 
+from articles.text import clean_text
+
+# The most exchanges one story may have. Their positions are PositiveSmallIntegerFields, so
+# PostgreSQL stops at 32,767 with a DataError (SQLite has no limit at all); a real interview has
+# tens of exchanges, and a story page, its feed entry and its revisions carry every one of them.
+MAX_EXCHANGES = 500
+
+NUL_MESSAGE = (
+    "contains a NUL character, which a story cannot hold (a file saved as UTF-16 is full of "
+    "them): save it as UTF-8 plain text"
+)
+
 # Bidirectional marks that Arabic copy often carries in front of a line; they hide the marker.
 _BIDI_MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _COLON = r"\s*[:：]\s*"
@@ -37,6 +49,18 @@ class ExchangeFormatError(ValueError):
         self.message = message
 
 
+def clean_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Numbered lines of copy made fit to store: a NUL is refused, naming its line, since no
+    text may hold one (PostgreSQL refuses it); other control characters are removed, and a
+    vertical tab (a word processor's soft line break) becomes a space (articles.text)."""
+    cleaned = []
+    for number, text in lines:
+        if "\x00" in text:
+            raise ExchangeFormatError(number, NUL_MESSAGE)
+        cleaned.append((number, clean_text(text, one_line=True)))
+    return cleaned
+
+
 def _unmarked(text: str) -> str:
     return text.lstrip(_BIDI_MARKS + " \t")
 
@@ -47,8 +71,9 @@ def paragraphs_from_lines(
     """Group numbered lines into paragraphs at blank lines, folding soft line breaks.
 
     A question whose answer follows on the next line ("Q: ..." then "A: ...", no blank line
-    between) is split into two paragraphs there.
+    between) is split into two paragraphs there. Lines are cleaned first (clean_lines()).
     """
+    lines = clean_lines(lines)
     answer_marker = ORIGINAL_ANSWER if original else LATIN_ANSWER
     question_marker = ORIGINAL_QUESTION if original else LATIN_QUESTION
     groups: list[list[tuple[int, str]]] = []
@@ -76,7 +101,8 @@ def split_exchanges(
     """Split a body into its intro paragraphs and its question/answer exchanges.
 
     A paragraph starting "Q:" opens an exchange; the paragraphs after it, up to the next question,
-    are its answer, the first of which may start "A:". A question with no answer is an error.
+    are its answer, the first of which may start "A:". A question with no answer is an error,
+    and so is a question past the MAX_EXCHANGES-th.
     """
     question_marker = ORIGINAL_QUESTION if original else LATIN_QUESTION
     answer_marker = ORIGINAL_ANSWER if original else LATIN_ANSWER
@@ -89,6 +115,12 @@ def split_exchanges(
             question = text[opened.end() :].strip()
             if not question:
                 raise ExchangeFormatError(paragraph.line, "a question marker with no question")
+            if len(exchanges) == MAX_EXCHANGES:
+                raise ExchangeFormatError(
+                    paragraph.line,
+                    f"question {MAX_EXCHANGES + 1}: a story holds at most {MAX_EXCHANGES} "
+                    "questions and answers; split the interview into parts",
+                )
             exchanges.append(ParsedExchange(question=question, line=paragraph.line))
             continue
         if not exchanges:

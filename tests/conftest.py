@@ -17,9 +17,22 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
 from tests.factories import UserFactory
+
+# Property tests that build stories: the same examples on every run and every machine (no
+# example database, a seed taken from the test), so that a CI failure repeats on a laptop.
+# Use it as @settings(settings.get_profile("stories"), max_examples=...).
+hypothesis_settings.register_profile(
+    "stories",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 # Django's own, before the autouse fixture below wraps it.
 _django_client_login = Client._login

@@ -239,6 +239,85 @@ def test_contributor_page_shows_bio_photo_and_stories_by_role(client):
     assert html.index("An interview he did") < html.index("As translator")
 
 
+# Names used only on stories readers cannot see ------------------------------------------------
+
+
+def name_urls(person_slug: str, tag_slug: str) -> list[str]:
+    return [
+        f"/contributors/{person_slug}/",
+        f"/tags/{tag_slug}/",
+        f"/feeds/tags/{tag_slug}.rss",
+        f"/feeds/tags/{tag_slug}.atom",
+    ]
+
+
+def every_sitemap(client) -> str:
+    """The sitemap index and every page it names, as one text."""
+    index = client.get("/sitemap.xml").content.decode()
+    pages = re.findall(r"<loc>https?://[^/<]+(/[^<]*)</loc>", index)
+    return index + "".join(
+        client.get(page.replace("&amp;", "&")).content.decode() for page in pages
+    )
+
+
+def test_a_name_on_a_draft_only_is_not_found_until_published_and_again_once_withdrawn(
+    client, editor, settings
+):
+    """A contributor's address is their name: a page, a feed or a sitemap entry for someone
+    credited only on a draft would confirm to anyone guessing that they work with the newsroom."""
+    from articles.workflow import transition
+
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 600  # each move must reach the cached pages too
+    cache.clear()
+    person = ContributorFactory(name="Hala Nasser")
+    article = ArticleFactory(headline="Talks in secret", tags=["Secret talks"])
+    BylineFactory(article=article, contributor=person, position=0)
+    urls = name_urls("hala-nasser", "secret-talks")
+
+    def answers() -> list[int]:
+        return [client.get(url).status_code for url in urls]
+
+    def named_in_sitemaps_or_search() -> bool:
+        found = every_sitemap(client) + client.get("/search/?q=Nasser").content.decode()
+        return "hala-nasser" in found or "secret-talks" in found or "Talks in secret" in found
+
+    assert answers() == [404, 404, 404, 404]
+    assert not named_in_sitemaps_or_search()
+    for step in ("submit", "approve"):
+        transition(article, step, by=editor)
+        assert answers() == [404, 404, 404, 404], step
+    transition(article, "publish", by=editor)
+    assert answers() == [200, 200, 200, 200]
+    transition(article, "withdraw", by=editor, comment="Safety of a source.")
+    assert answers() == [404, 404, 404, 404]
+    assert not named_in_sitemaps_or_search()
+
+
+def test_a_name_on_a_story_scheduled_for_later_is_not_found_before_its_time(client):
+    person = ContributorFactory(name="Hala Nasser")
+    later = ArticleFactory(
+        status=Article.Status.SCHEDULED, published_at=NOW + timedelta(hours=1), tags=["Truce"]
+    )
+    BylineFactory(article=later, contributor=person, position=0)
+    for url in name_urls("hala-nasser", "truce"):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize("url", name_urls("{person}", "{tag}"))
+def test_a_name_on_a_draft_only_answers_byte_for_byte_as_a_name_that_never_existed(client, url):
+    person = ContributorFactory(name="Hala Nasser")
+    draft = ArticleFactory(tags=["Secret talks"])
+    BylineFactory(article=draft, contributor=person, position=0)
+    hidden = client.get(url.format(person=person.slug, tag="secret-talks"))
+    unknown = client.get(url.format(person="nobody-at-all", tag="no-such-tag"))
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.content == unknown.content
+    assert hidden.templates[0].name == unknown.templates[0].name == "404.html"
+    assert {k: v for k, v in hidden.items() if k != "Date"} == {
+        k: v for k, v in unknown.items() if k != "Date"
+    }
+
+
 def test_archive_lists_the_month_and_refuses_impossible_months(client):
     in_month = ArticleFactory(published=True, published_at=datetime(2015, 10, 4, 12, tzinfo=UTC))
     other = ArticleFactory(published=True, published_at=datetime(2015, 11, 4, 12, tzinfo=UTC))

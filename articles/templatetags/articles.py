@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from articles.models import Article, Image
 from articles.renditions import renditions_for
 from articles.search import snippet_for
+from articles.text import clean_values
 
 from .bylines import authors_of
 
@@ -82,6 +83,9 @@ def news_article_json_ld(article: Article) -> SafeString:
     if lead:
         data["image"] = [lead]
     data = {key: value for key, value in data.items() if value not in (None, "", [])}
+    # Cleaned (articles.text) for whatever is stored: json.dumps escapes control characters, but
+    # a lone surrogate would make the page unencodable as UTF-8.
+    data = clean_values(data)
     text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(
         _JSON_SCRIPT_ESCAPES
     )

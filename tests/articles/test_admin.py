@@ -308,6 +308,67 @@ def test_hostile_body_html_is_sanitized_on_save(editor_client):
     assert "script" not in stored and "onerror" not in stored and "onclick" not in stored
 
 
+def test_the_story_form_cleans_control_characters_out_of_every_text_field(editor_client):
+    """A soft line break pasted from a word processor is a vertical tab: a space in a one-line
+    field, a newline in a text; other control characters go, and line endings become plain."""
+    data = story_form(
+        kind=Article.Kind.INTERVIEW,
+        headline="Rebels agree\vto truce",
+        dek="One\r\ntwo\x1b three\ufffe",
+        body="<p>First\x0cline\x07</p>",
+        tags="Dam\x01ascus, \x02",
+        original_language="ar",
+        source_headline="الثوار\u200f\x0bهدنة",
+        source_body="نص\x1b",
+    )
+    data.update(management("interview", 1, 0))
+    data.update(
+        {
+            "interview-0-interviewee_name": "Ammar\val-Maydani",
+            "interview-0-interviewee_description": "a media\x1b activist",
+        }
+    )
+    data.update(management("exchanges", 1, 0))
+    data.update(
+        {
+            "exchanges-0-position": "1",
+            "exchanges-0-question": "Why\vnow?",
+            "exchanges-0-answer": "Because\x08 [then].\r\n\r\nAnd now.",
+        }
+    )
+    response = editor_client.post(ADD, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get()
+    assert article.headline == "Rebels agree to truce"
+    assert article.dek == "One\ntwo three"
+    assert "First\nline" in article.body and "\x07" not in article.body
+    assert list(article.tags.names()) == ["Damascus"]
+    assert article.source_headline == "الثوار\u200f هدنة"
+    assert article.source_body == "نص"
+    assert article.interview.interviewee_name == "Ammar al-Maydani"
+    assert article.interview.interviewee_description == "a media activist"
+    exchange = article.exchanges.get()
+    assert (exchange.question, exchange.answer) == ("Why\nnow?", "Because [then].\n\nAnd now.")
+
+
+def test_a_headline_or_question_of_control_characters_alone_is_refused_as_empty(editor_client):
+    data = story_form(headline="\x01\x02")
+    data.update(management("exchanges", 1, 0))
+    data.update(
+        {"exchanges-0-position": "1", "exchanges-0-question": "\x1b", "exchanges-0-answer": "A."}
+    )
+    response = editor_client.post(ADD, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["headline"] == ["This field is required."]
+    (exchanges,) = (
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "exchanges"
+    )
+    assert exchanges.errors[0]["question"] == ["This field is required."]
+    assert not Article.objects.exists()
+
+
 # Reordering
 
 
@@ -363,6 +424,40 @@ def test_paste_copy_of_a_bad_file_shows_the_line_keeps_the_text_and_writes_nothi
     assert "pasted copy, line 2" in html
     assert "Mood: cheerful" in html  # the text stays in the form to be fixed
     assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        pytest.param(
+            "Headline: A story\nSection: Sy\x00ria\n\nBody text.",
+            "pasted copy, line 2: contains a NUL character",
+            id="NUL",
+        ),
+        pytest.param(
+            "Headline: A long interview\n\n"
+            + "".join(f"Q: Question {n}?\n\nAnswer {n}.\n\n" for n in range(32_768)),
+            "pasted copy, line 2003: question 501: a story holds at most 500",
+            id="more exchanges than a smallint counts",
+        ),
+    ],
+)
+def test_paste_copy_of_text_no_database_could_store_shows_the_line_and_writes_nothing(
+    editor_client, text, error
+):
+    """PostgreSQL refuses a NUL and exchange positions past 32,767: the page was a 500."""
+    response = editor_client.post(PASTE, {"text": text})
+    assert response.status_code == 200
+    (message,) = response.context["form"].errors["text"]
+    assert message.startswith(error)
+    assert not Article.objects.exists()
+
+
+def test_paste_copy_removes_other_control_characters(editor_client):
+    text = "Headline: Rebels agree\vto truce\x1b\r\n\r\nBody\x07 text."
+    assert editor_client.post(PASTE, {"text": text}).status_code == 302
+    article = Article.objects.get()
+    assert (article.headline, article.body) == ("Rebels agree to truce", "<p>Body text.</p>")
 
 
 def test_paste_copy_may_not_overwrite_someone_elses_draft(reporter_client):

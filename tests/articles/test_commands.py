@@ -45,6 +45,18 @@ def test_one_bad_file_in_a_batch_is_refused_and_the_others_import(tmp_path, edit
 
 
 @pytest.mark.django_db
+def test_a_file_with_a_nul_is_refused_naming_its_line_not_with_a_traceback(tmp_path, editor):
+    """PostgreSQL refuses a NUL in any text; the command stopped with a DataError."""
+    bad = tmp_path / "nul.txt"
+    bad.write_bytes(b"Headline: X\nDek: Y\nSection: Syr\x00ia\n\nBody.\n")
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("import_story", str(bad), by="editor", stdout=StringIO(), stderr=err)
+    assert f"refused: {bad}, line 3: contains a NUL character" in err.getvalue()
+    assert not Article.objects.exists()
+
+
+@pytest.mark.django_db
 def test_import_story_records_the_creator_and_refuses_an_unknown_one(reporter):
     SectionFactory(name="Raqqa")  # a reporter's copy may name a section, not add one
     run("import_story", str(DEMO / "raqqa-school-reopens.txt"), by="reporter")

@@ -110,6 +110,33 @@ def test_hostile_text_is_escaped_in_feeds(client):
     assert feed.entries[0].title == "<script>alert(1)</script>"
 
 
+FEEDS = [
+    "/feeds/latest.rss",
+    "/feeds/latest.atom",
+    "/feeds/sections/syria.rss",
+    "/feeds/sections/syria.atom",
+    "/feeds/tags/damascus.rss",
+    "/feeds/tags/damascus.atom",
+]
+
+
+def test_a_soft_line_break_stored_in_a_headline_does_not_break_any_feed(client):
+    """A word processor's soft line break pastes as a vertical tab, which XML 1.0 forbids: one in
+    a published headline (stored before text was cleaned on the way in) made every feed a 500."""
+    article = ArticleFactory(
+        published=True,
+        headline="Rebels agree\vto truce",
+        dek="A \x0cpage break, a \x1bescape and \ufffe",
+        section=SectionFactory(name="Syria"),
+        tags=["Damascus"],
+    )
+    BylineFactory(article=article, contributor=ContributorFactory(name="Hala\x08 Nasser"))
+    for url in FEEDS:
+        _, feed = parse(client, url)
+        assert feed.entries[0].title == "Rebels agree\nto truce", url
+        assert feed.entries[0].author == "Hala Nasser", url
+
+
 def test_feeds_answer_conditional_requests(client, settings, editor):
     from articles.workflow import transition
 

@@ -240,6 +240,51 @@ MALFORMED = [
     pytest.param(
         "Headline: " + "x" * 301 + "\n\nBody.\n", 1, "limit is 300", id="headline too long"
     ),
+    # PostgreSQL refuses a NUL in any text: it was a DataError traceback, naming no file or line.
+    pytest.param(
+        "Headline: X\nDek: Y\nSection: Syr\x00ia\n\nBody.\n",
+        3,
+        "contains a NUL character",
+        id="NUL in a header",
+    ),
+    pytest.param(
+        "Syria: a truce\n\n2015-10-04\n\nBody.\n\nQ: Why\x00?\n\nBecause.\n",
+        7,
+        "contains a NUL character",
+        id="NUL in a question",
+    ),
+    pytest.param(
+        "Headline: X\nOriginal-Language: ar\n\nQ: One?\n\nYes.\n\n--- original ---\nعنوان\n\n"
+        "س: واحد؟\n\nنعم\x00.\n",
+        13,
+        "contains a NUL character",
+        id="NUL in the original",
+    ),
+    # Exchange positions are smallints: past 32,767 PostgreSQL raised a DataError.
+    pytest.param(
+        "Headline: X\n\n" + "".join(f"Q: {n}?\n\nA: {n}.\n\n" for n in range(501)),
+        3 + 4 * 500,
+        "at most 500 questions and answers",
+        id="one exchange too many",
+    ),
+    pytest.param(
+        "Headline: X\n" + "".join(f"Byline: Person {n}\n" for n in range(101)) + "\nBody.\n",
+        102,
+        "a story credits at most 100",
+        id="one byline too many",
+    ),
+    pytest.param(
+        "Headline: X\nByline: " + "n" * 201 + "\n\nBody.\n", 2, "limit is 200", id="long name"
+    ),
+    pytest.param(
+        "Headline: X\nTags: a, " + "t" * 101 + "\n\nBody.\n", 2, "limit is 100", id="long tag"
+    ),
+    pytest.param(
+        "Headline: X\nInterviewee: A — " + "d" * 301 + "\n\nBody.\n",
+        2,
+        "limit is 300",
+        id="long description",
+    ),
 ]
 
 
@@ -270,6 +315,48 @@ def test_a_file_that_is_not_utf8_is_refused_naming_the_line(tmp_path, editor):
 
 
 @pytest.mark.django_db
+def test_a_file_saved_as_utf16_is_refused_by_its_nul_characters(tmp_path, editor):
+    path = tmp_path / "utf16.txt"
+    path.write_bytes("Headline: X\n\nBody.\n".encode("utf-16-le"))
+    with pytest.raises(StoryFormatError) as caught:
+        import_story_file(path, by=editor)
+    assert str(caught.value).startswith(f"{path}, line 1: contains a NUL character")
+    assert "UTF-16" in str(caught.value)
+    assert nothing_written()
+
+
+@pytest.mark.django_db
+def test_other_control_characters_in_a_file_are_removed_not_refused(editor):
+    text = (
+        "Headline: Rebels agree\vto truce\x07\r\n"
+        "Dek: A truce\x1b holds\ufffe.\r\n"
+        "Byline: Moutasem\x0cJamal (interviewer)\r\n"
+        "Interviewee: Ammar\x08 al-Maydani — an activist\r\n"
+        "Tags: Dam\x01ascus\r\n"
+        "\r\n"
+        "The intro\vwraps.\r\n"
+        "\r\n"
+        "Q: Why\x1e now?\r\n"
+        "\x1b\r\n"
+        "A: Because\x85[then].\r\n"
+    )
+    article = import_story_text(text, by=editor).article
+    article.refresh_from_db()
+    assert article.headline == "Rebels agree to truce"
+    assert article.dek == "A truce holds."
+    assert article.body == "<p>The intro wraps.</p>"
+    assert list(article.tags.names()) == ["Damascus"]
+    assert article.bylines.get().contributor.name == "Moutasem Jamal"
+    assert article.interview.interviewee_name == "Ammar al-Maydani"
+    exchange = article.exchanges.get()
+    assert (exchange.question, exchange.answer) == ("Why  now?", "Because [then].")
+
+
+def test_five_hundred_exchanges_are_allowed():
+    story = parse_story("Headline: X\n\n" + "".join(f"Q: {n}?\n\n{n}.\n\n" for n in range(500)))
+    assert len(story.exchanges) == 500
+
+
 def test_hostile_html_in_copy_is_escaped_not_kept(editor):
     text = 'Headline: <img src=x onerror=alert(1)>\n\n<script>alert("x")</script> Hello.\n'
     article = import_story_text(text, by=editor).article

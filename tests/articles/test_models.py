@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image as PillowImage
 
 from articles.images import validate_image_file
-from articles.models import Article, Byline, Image
+from articles.models import Article, Byline, Contributor, Image, all_tags
 from articles.sanitize import sanitize_html
 from articles.slugs import slug_for, unique_slug
 from interviews.models import Exchange
@@ -185,6 +185,33 @@ def test_the_published_queryset_shows_only_what_readers_may_see():
         ArticleFactory(status=status)
     ArticleFactory(status=Article.Status.WITHDRAWN, published_at=now)
     assert set(Article.objects.published()) == {live, due}
+
+
+@pytest.mark.django_db
+def test_public_contributors_and_tags_are_those_on_a_story_readers_may_see():
+    from django.utils import timezone
+
+    now = timezone.now()
+    stories = {
+        "live": ArticleFactory(published=True),
+        "due": ArticleFactory(status=Article.Status.SCHEDULED, published_at=now),
+        "later": ArticleFactory(
+            status=Article.Status.SCHEDULED, published_at=now + timezone.timedelta(1)
+        ),
+        "draft": ArticleFactory(),
+        "withdrawn": ArticleFactory(status=Article.Status.WITHDRAWN, published_at=now),
+    }
+    people = {}
+    for name, story in stories.items():
+        people[name] = ContributorFactory(name=name)
+        BylineFactory(article=story, contributor=people[name], position=0)
+        story.tags.add(name)
+    # Also on a draft: credited on one published story is enough.
+    BylineFactory(article=stories["draft"], contributor=people["live"], position=1)
+    stories["draft"].tags.add("live")
+    ContributorFactory(name="never credited")
+    assert set(Contributor.objects.public()) == {people["live"], people["due"]}
+    assert {tag.name for tag in all_tags().public()} == {"live", "due"}
 
 
 def test_sanitizing_is_stable_when_removing_an_element_changes_how_the_rest_parses():

@@ -10,7 +10,13 @@ from django.core.files.storage import default_storage
 from PIL import Image as PillowImage
 
 from articles.renditions import WIDTHS, renditions_for, target_widths
-from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, png_bytes
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ContributorFactory,
+    ImageFactory,
+    png_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,5 +96,7 @@ def test_article_page_sends_renditions_with_srcset_sizes_and_dimensions_never_th
 def test_contributor_photo_is_a_rendition(client):
     photo = ImageFactory(file=jpeg(600, 600), alt_text="Portrait")
     person = ContributorFactory(name="Hala Nasser", photo=photo)
+    # Only a contributor credited on a published story has a page.
+    BylineFactory(article=ArticleFactory(published=True), contributor=person)
     html = client.get(f"/contributors/{person.slug}/").content.decode()
     assert photo.file.url not in html and "image/webp" in html and 'alt="Portrait"' in html

@@ -164,3 +164,14 @@ def test_a_crawler_revisiting_an_unchanged_sitemap_page_gets_a_304(client, setti
         "/sitemap-articles.xml?p=2", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]
     )
     assert revisit.status_code == 304
+
+
+@pytest.mark.usefixtures("no_page_cache")
+def test_a_soft_line_break_stored_in_a_headline_leaves_the_sitemap_well_formed(client):
+    """A vertical tab (a word processor's soft line break) in a headline written before text was
+    cleaned on the way in made the Google News title, and so the whole page, malformed XML."""
+    ArticleFactory(published=True, headline="Rebels agree\vto truce \uffff<&>")
+    root = parse(client.get("/sitemap-articles.xml"))
+    news = "{http://www.google.com/schemas/sitemap-news/0.9}"
+    title = root.find(f"sm:url/{news}news/{news}title", NS)
+    assert title.text == "Rebels agree to truce <&>"

@@ -5,7 +5,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from articles.importer import StoryFormatError, parse_story
+from articles.text import clean_text
 from interviews.parsing import (
+    MAX_EXCHANGES,
     ExchangeFormatError,
     paragraphs_from_lines,
     split_exchanges,
@@ -50,6 +52,27 @@ def test_a_bidi_mark_before_the_marker_does_not_hide_it():
         paragraphs_from_lines(numbered("\u200fس: سؤال؟\n\nجواب."), original=True), original=True
     )
     assert exchanges[0].question == "سؤال؟"
+
+
+def test_a_nul_is_refused_naming_its_line():
+    with pytest.raises(ExchangeFormatError) as caught:
+        paragraphs_from_lines(numbered("Intro\n\nQ: Why\x00?\n\nBecause."))
+    assert caught.value.line == 3
+    assert "NUL" in caught.value.message
+
+
+def test_other_control_characters_are_removed_and_a_soft_line_break_is_a_space():
+    paragraphs = paragraphs_from_lines(numbered("Q: Why\vnow?\x07\n\x1b\nA: Be\x08cause."))
+    _, exchanges = split_exchanges(paragraphs)
+    assert [(e.question, e.answer) for e in exchanges] == [("Why now?", ["Because."])]
+
+
+def test_a_question_past_the_limit_is_refused_naming_its_line():
+    text = "\n\n".join(f"Q: {n}?\n\n{n}." for n in range(MAX_EXCHANGES + 1))
+    with pytest.raises(ExchangeFormatError) as caught:
+        split_exchanges(paragraphs_from_lines(numbered(text)))
+    assert caught.value.line == 4 * MAX_EXCHANGES + 1
+    assert f"at most {MAX_EXCHANGES}" in caught.value.message
 
 
 def test_an_empty_question_is_an_error_naming_its_line():
@@ -144,3 +167,26 @@ def test_a_story_written_in_the_format_reads_back_as_written(headline, intro, ex
     assert story.headline == headline
     assert story.intro == intro
     assert [(e.question, e.answer) for e in story.exchanges] == [(q, a) for q, a in exchanges]
+
+
+controls = st.sampled_from(["\x00", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\ufffe", "\r"])
+
+
+@settings(settings.get_profile("stories"), max_examples=150)
+@given(st.lists(st.one_of(story_pieces.map("\n".join), controls), max_size=8).map("".join))
+def test_the_importer_names_the_line_of_a_nul_and_keeps_no_other_control_character(text):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    nul_line = next((n for n, line in enumerate(lines, start=1) if "\x00" in line), None)
+    try:
+        story = parse_story(text, filename="fuzz.txt")
+    except StoryFormatError as error:
+        if nul_line is not None:
+            assert (error.line, "NUL" in error.message) == (nul_line, True)
+        return
+    assert nul_line is None
+    texts = [story.headline, story.dek, story.section, story.interviewee_name, *story.intro]
+    texts += [byline.name for byline in story.bylines] + list(story.tags or [])
+    for exchange in story.exchanges:
+        texts += [exchange.question, *exchange.answer]
+    for value in texts:
+        assert clean_text(value, one_line=True) == value
