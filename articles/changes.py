@@ -52,7 +52,7 @@ from .models import (
 )
 from .sanitize import sanitize_html
 from .slugs import unique_slug
-from .text import clean_text
+from .text import clean_text, clean_values
 
 Status = Article.Status
 
@@ -245,6 +245,7 @@ class StoryChanges:
 
 
 TEXT_FIELDS = ("headline", "slug", "dek", "body", "source_headline", "source_dek", "source_body")
+ONE_LINE = frozenset({"headline", "slug", "source_headline"})
 FOREIGN_KEYS = {"section": Section, "lead_image": Image}
 EXCHANGE_TEXT = ("question", "answer", "question_original", "answer_original")
 # Exchanges are parked here while they change places: above any position a story can have.
@@ -308,13 +309,13 @@ def _normalised(changes: StoryChanges) -> StoryChanges:
     fields = dict(changes.fields)
     for name in TEXT_FIELDS:
         if isinstance(fields.get(name), str):
-            fields[name] = clean_text(fields[name]).strip()
+            fields[name] = clean_text(fields[name], one_line=name in ONE_LINE).strip()
     if isinstance(fields.get("body"), str):
         fields["body"] = sanitize_html(fields["body"])
     tags = None
     if changes.tags is not None:
         tags = []
-        for name in (clean_text(t).strip() for t in changes.tags):
+        for name in (clean_text(t, one_line=True).strip() for t in changes.tags):
             if name and name.lower() not in {t.lower() for t in tags}:
                 tags.append(name)
     exchanges = None
@@ -326,11 +327,14 @@ def _normalised(changes: StoryChanges) -> StoryChanges:
     interviewee = changes.interviewee
     if isinstance(interviewee, Interviewee):
         interviewee = Interviewee(
-            clean_text(interviewee.name).strip(), clean_text(interviewee.description).strip()
+            clean_text(interviewee.name, one_line=True).strip(),
+            clean_text(interviewee.description, one_line=True).strip(),
         )
     bylines = None
     if changes.bylines is not None:
-        bylines = [replace(b, name=clean_text(b.name).strip()) for b in changes.bylines]
+        bylines = [
+            replace(b, name=clean_text(b.name, one_line=True).strip()) for b in changes.bylines
+        ]
     return replace(
         changes,
         fields=fields,
@@ -339,6 +343,14 @@ def _normalised(changes: StoryChanges) -> StoryChanges:
         interviewee=interviewee,
         bylines=bylines,
     )
+
+
+def _keep_what_forms_round(changes: StoryChanges, state: StoryState) -> None:
+    """A form shows the publication time to the second: sent back untouched, it is the same
+    time, not a change (which would be a revision, and refused to anyone but an editor)."""
+    sent, stored = changes.fields.get("published_at"), state.fields.get("published_at")
+    if sent is not None and stored is not None and sent == stored.replace(microsecond=0):
+        changes.fields["published_at"] = stored
 
 
 def changed_parts(before: StoryState | None, changes: StoryChanges) -> set[str]:
@@ -421,6 +433,7 @@ def edit_story(
     before = _lock(article)
     changes = _normalised(changes)
     state = state_of(before)
+    _keep_what_forms_round(changes, state)
     changed = changed_parts(state, changes)
     if not changed:
         return before, changed
@@ -816,7 +829,7 @@ def _require_tag_rights(by: AbstractBaseUser, *, delete: bool = False) -> None:
 
 
 def _tag_name(name: str) -> str:
-    name = clean_text(name or "").strip()
+    name = clean_text(name or "", one_line=True).strip()
     if not name:
         raise ChangeRefused("A tag needs a name.")
     limit = Tag._meta.get_field("name").max_length
@@ -932,6 +945,13 @@ def save_library_item(
         raise ChangeRefused(
             f"You may not {'add' if adding else 'change'} {obj._meta.verbose_name_plural}."
         )
+    texts = {
+        field.attname: getattr(obj, field.attname)
+        for field in obj._meta.concrete_fields
+        if isinstance(getattr(obj, field.attname), str)
+    }
+    for name, value in clean_values(texts, model=type(obj)).items():
+        setattr(obj, name, value)
     obj.save()
     label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from . import notifications, permissions, translation
 from .changes import announce, claim_version, door
 from .models import Article, StatusChange
+from .text import clean_text
 
 Status = Article.Status
 
@@ -167,7 +168,7 @@ def transition(
     spec = TRANSITIONS.get(name)
     if spec is None:
         raise TransitionNotAllowed(f"There is no workflow step called “{name}”.")
-    comment = (comment or "").strip()
+    comment = clean_text(comment or "").strip()
     if spec.comment_required and not comment:
         what = "a public reason" if spec.name == "withdraw" else "a comment"
         raise TransitionNotAllowed(f"“{spec.label}” needs {what}.")
