@@ -175,7 +175,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "headline",
         "kind",
         "section",
-        "status",
+        "state",
         "credits",
         "tag_list",
         "published_at",
@@ -385,6 +385,10 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The changelist: bylines and tags come from get_queryset()'s prefetch, one query each.
+    @admin.display(description="status", ordering="status")
+    def state(self, obj):
+        return obj.desk_status
+
     @admin.display(description="credits")
     def credits(self, obj):
         return format_html_join(

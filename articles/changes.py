@@ -895,6 +895,9 @@ def merge_tags(tags: Iterable[Tag], into: str, *, by: AbstractBaseUser) -> Tag:
         nonlocal target
         if target is None:
             target = Tag.objects.create(name=into)
+        elif target.name != into:  # "raqqa" merged into "Raqqa": the name as the editor typed it
+            target.name = into
+            target.save()
         for article in Article.objects.filter(pk__in=stories):
             article.tags.add(target)
         for tag in merged:

@@ -409,6 +409,30 @@ class Article(models.Model):
         return reverse("articles:detail", args=[self.slug])
 
     @property
+    def is_readable(self) -> bool:
+        """Can a reader open it now? The same test as ArticleQuerySet.published(), for one story."""
+        return (
+            self.status in LIVE_STATES
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+            and not (self.status == ArticleStatus.SCHEDULED and self.translation_is_stale)
+        )
+
+    @property
+    def desk_status(self) -> str:
+        """The state as the desk needs to read it: "Published" only when readers can open it."""
+        if self.is_readable:
+            return "Published"
+        if self.status in LIVE_STATES and self.published_at is not None:
+            when = timezone.localtime(self.published_at)
+            zone = when.tzname() or timezone.get_current_timezone_name()
+            label = f"Scheduled for {when:%d %b %Y, %H:%M} {zone}"
+            if self.status == ArticleStatus.SCHEDULED and self.translation_is_stale:
+                label += ", held until the translation is reviewed again"
+            return label
+        return self.get_status_display()
+
+    @property
     def is_interview(self) -> bool:
         return self.kind == self.Kind.INTERVIEW
 
