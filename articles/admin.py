@@ -24,6 +24,7 @@ from . import permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
     EditConflict,
+    ImageAdminForm,
     OrderedInlineFormSet,
     PasteCopyForm,
     PositionedRowForm,
@@ -685,6 +686,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Image)
 class ImageAdmin(admin.ModelAdmin):
+    form = ImageAdminForm
     list_display = ("thumbnail", "alt_text", "credit", "width", "height", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     readonly_fields = ("preview", "width", "height", "uploaded_at")

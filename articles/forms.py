@@ -1,13 +1,16 @@
-"""Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy."""
+"""Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy,
+the image form."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Article
+from . import images
+from .models import Article, Image
 from .slugs import unique_slug
 
 
@@ -227,3 +230,24 @@ def edit_conflict_message(article: Article) -> str:
 
 class EditConflict(Exception):
     """Another save of the story landed between checking the form and saving it."""
+
+
+class ImageAdminForm(forms.ModelForm):
+    """An image and its words. A new file is checked and re-encoded here, while validating, so
+    that anything refused (by content, caps or encoder) is a message on the form, and nothing
+    reaches storage until the picture is accepted."""
+
+    class Meta:
+        model = Image
+        fields = ("file", "alt_text", "caption", "credit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The file is stored under a random name, so the length of its own name does not matter.
+        self.fields["file"].max_length = None
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if isinstance(file, UploadedFile):  # otherwise the picture already stored stays
+            return images.clean_copy(file)
+        return file

@@ -1,5 +1,6 @@
 """Small helpers several test modules share."""
 
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -10,3 +11,16 @@ def queries_to_render(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(captured)
+
+
+def stored_files(storage=default_storage, folder: str = "") -> set[str]:
+    """Every file in media storage, found through the storage API alone (as on S3)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return set()
+    prefix = f"{folder}/" if folder else ""
+    found = {prefix + name for name in files}
+    for name in folders:
+        found |= stored_files(storage, prefix + name)
+    return found

@@ -8,7 +8,9 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PillowImage
+from PIL import ImageFile
 
+from articles.models import Image
 from articles.renditions import WIDTHS, renditions_for, target_widths
 from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, png_bytes
 
@@ -92,3 +94,77 @@ def test_contributor_photo_is_a_rendition(client):
     person = ContributorFactory(name="Hala Nasser", photo=photo)
     html = client.get(f"/contributors/{person.slug}/").content.decode()
     assert photo.file.url not in html and "image/webp" in html and 'alt="Portrait"' in html
+
+
+# Bounded work -------------------------------------------------------------------------------
+
+
+def stored_directly(data: bytes, name: str, size: tuple[int, int]) -> Image:
+    """A file put in storage as it is (as before uploads were re-encoded, or by a restore)."""
+    saved = default_storage.save(f"images/{name}", ContentFile(data))
+    return Image.objects.create(
+        file=saved, alt_text="Stored as it came", width=size[0], height=size[1]
+    )
+
+
+@pytest.fixture
+def resized_from(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every picture a rendition is resized from."""
+    seen = []
+    resize = PillowImage.Image.resize
+
+    def spy(self, size, *args, **kwargs):
+        seen.append(self.size)
+        return resize(self, size, *args, **kwargs)
+
+    monkeypatch.setattr(PillowImage.Image, "resize", spy)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_huge_picture_is_never_resized_from_its_full_size(resized_from, fmt):
+    # 25.6 megapixels. A JPEG is decoded at a quarter of its width (1,600 pixels, the widest
+    # rendition); a PNG, decoded whole, is halved before anything else.
+    buffer = BytesIO()
+    PillowImage.new("RGB", (6400, 4000), "navy").save(buffer, fmt)
+    image = stored_directly(buffer.getvalue(), f"big.{fmt.lower()}", (6400, 4000))
+    made = renditions_for(image)
+    assert [r.width for r in made.webp] == list(WIDTHS)
+    assert resized_from and max(width for width, _ in resized_from) <= 2 * WIDTHS[-1]
+    with default_storage.open(made.fallback[-1].url.removeprefix("/media/")) as handle:
+        with PillowImage.open(handle) as widest:
+            assert widest.size == (1600, 1000)
+            assert widest.getpixel((800, 500)) == pytest.approx((0, 0, 128), abs=4)
+
+
+def test_nothing_is_decoded_when_every_rendition_exists(monkeypatch):
+    image = ImageFactory(file=jpeg(800, 600))
+    first = renditions_for(image)
+    cache.clear()
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded"))
+    assert renditions_for(image) == first
+
+
+def test_a_photo_still_carrying_its_camera_orientation_is_turned(resized_from):
+    exif = PillowImage.Exif()
+    exif[0x0112] = 6  # turn 90° clockwise to view
+    buffer = BytesIO()
+    PillowImage.new("RGB", (2400, 1200), "navy").save(buffer, "JPEG", exif=exif)
+    image = stored_directly(buffer.getvalue(), "sideways.jpg", (2400, 1200))
+    made = renditions_for(image)
+    assert [(r.width, r.height) for r in made.fallback] == [
+        (320, 640),
+        (640, 1280),
+        (960, 1920),
+        (1200, 2400),
+    ]
+    with default_storage.open(made.fallback[0].url.removeprefix("/media/")) as handle:
+        with PillowImage.open(handle) as picture:
+            assert picture.size == (320, 640)
+
+
+def test_a_picture_that_cannot_be_rendered_costs_the_page_its_picture_not_a_500(client):
+    image = stored_directly(b"GIF89a" + b"\x00" * 40, "broken.gif", (10, 10))
+    article = ArticleFactory(published=True, lead_image=image)
+    assert renditions_for(image) is None
+    assert client.get(article.get_absolute_url()).status_code == 200
