@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from interviews.admin import ExchangeInline, InterviewInline
 
-from . import permissions, revisions, search, translation, workflow
+from . import images, permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
     EditConflict,
@@ -702,6 +702,23 @@ class ImageAdmin(admin.ModelAdmin):
     @admin.display(description="preview")
     def preview(self, obj):
         return self._img(obj, 320) if obj and obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        # The change view runs in a transaction: the old file goes only if the save commits.
+        images.delete_replaced_file(obj)
+        super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        images.delete_stored_files(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # The "delete selected" action is not in a transaction of its own: without this one,
+        # the files would go at once, even if deleting the rows then failed.
+        with transaction.atomic():
+            for image in queryset:
+                images.delete_stored_files(image)
+            super().delete_queryset(request, queryset)
 
     @staticmethod
     def _img(obj, width):

@@ -1,4 +1,4 @@
-"""Uploaded images: checks by content, and the clean copy that is stored under a random name.
+"""Uploaded images: checks by content, the clean copy that is stored, its name, and its removal.
 
 An upload is accepted only if it is a JPEG (a phone's multi-picture JPEG too), PNG, WebP or GIF
 within the byte, pixel and frame caps, decodes completely, and is nothing else besides (no markup
@@ -6,23 +6,30 @@ inside, no data after the picture). What is stored is then not the upload itself
 re-encoding of its pixels under a random name with its real format's extension: camera metadata
 (EXIF with the GPS position of a source's home, XMP, comments, PNG text) never reaches the disk,
 the uploader's file name ("face-of-source.jpg") is never kept, and a file cannot arrive as
-``portrait.html``.
+``portrait.html``. When a picture is deleted or replaced, its files go once the change commits.
 """
 
 import logging
 import re
 import secrets
 import warnings
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import GifImagePlugin, ImageChops, ImageMath, ImageOps, ImageSequence
 from PIL import Image as PillowImage
+
+if TYPE_CHECKING:
+    from .models import Image
 
 logger = logging.getLogger(__name__)
 
@@ -373,3 +380,46 @@ def stored_name(instance, filename: str) -> str:
     if extension not in EXTENSIONS.values():
         extension = "bin"  # never served as anything a browser runs
     return f"images/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{extension}"
+
+
+def delete_stored_files(image: "Image") -> None:
+    """Remove a deleted picture's file and every rendition of it, once the deletion commits.
+
+    Call it before the delete (which forgets the row's id), in the same transaction: if that
+    rolls back, the files stay with the row. Outside a transaction they go at once. Only the
+    storage API is used, so it works the same on the file system and on S3.
+    """
+    if image.pk is None:
+        return
+    image_pk, name, width = image.pk, image.file.name, image.width
+    _after_commit(lambda: _remove(image_pk, name, width, every_rendition=True))
+
+
+def delete_replaced_file(image: "Image") -> None:
+    """When `image` is about to be saved with a new file: once it commits, the old file goes.
+
+    Call it before the save, in its transaction: it reads the file the row names now. The
+    renditions made from the old file go with it; those of the new one are made when needed.
+    """
+    if image.pk is None or not image.file or image.file._committed:
+        return
+    row = type(image).objects.filter(pk=image.pk).values_list("file", "width").first()
+    if row is None or not row[0] or row[0] == image.file.name:
+        return
+    image_pk, (name, width) = image.pk, row
+    _after_commit(lambda: _remove(image_pk, name, width, every_rendition=False))
+
+
+def _after_commit(remove: Callable[[], None]) -> None:
+    # robust: the row change has committed; a storage error is logged, not shown as a failure.
+    transaction.on_commit(remove, robust=True)
+
+
+def _remove(image_pk: int, name: str, width: int | None, *, every_rendition: bool) -> None:
+    from . import renditions
+    from .models import Image
+
+    # A restored backup could leave two rows naming one file; the file goes with the last.
+    if name and not Image.objects.filter(file=name).exists() and default_storage.exists(name):
+        default_storage.delete(name)
+    renditions.delete_renditions(image_pk, name, width=width, every_file=every_rendition)

@@ -201,3 +201,33 @@ def _in_srgb(image: PillowImage.Image, icc_profile: bytes | None) -> PillowImage
 @functools.cache
 def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def delete_renditions(
+    image_pk: int, file_name: str, *, width: int | None = None, every_file: bool = False
+) -> int:
+    """Remove now, from storage, the renditions image `image_pk` has of `file_name`.
+
+    With every_file (the image itself is gone), those of its earlier files too. They are listed
+    through the storage API (a folder on disk, a prefix on S3); a storage that cannot list gets
+    the names they would have had. Returns how many files went.
+    """
+    folder = f"renditions/{image_pk}"
+    prefix = f"{folder}/" if every_file else f"{folder}/{_digest(image_pk, file_name)}-"
+    try:
+        names = [f"{folder}/{name}" for name in default_storage.listdir(folder)[1]]
+    except FileNotFoundError:
+        names = []
+    except NotImplementedError:
+        names = [
+            f"{folder}/{_digest(image_pk, file_name)}-{target}.{ext}"
+            for target in {*WIDTHS, *([width] if width else [])}
+            for ext in ("webp", "jpg", "png")
+        ]
+    removed = 0
+    for name in names:
+        if name.startswith(prefix) and default_storage.exists(name):
+            default_storage.delete(name)
+            removed += 1
+    cache.delete(_key(image_pk, file_name))
+    return removed

@@ -11,7 +11,7 @@ from PIL import Image as PillowImage
 from PIL import ImageFile
 
 from articles.models import Image
-from articles.renditions import WIDTHS, renditions_for, target_widths
+from articles.renditions import WIDTHS, delete_renditions, renditions_for, target_widths
 from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,36 @@ def test_a_picture_that_cannot_be_rendered_costs_the_page_its_picture_not_a_500(
     article = ArticleFactory(published=True, lead_image=image)
     assert renditions_for(image) is None
     assert client.get(article.get_absolute_url()).status_code == 200
+
+
+# Removal ------------------------------------------------------------------------------------
+
+
+def rendition_names(made) -> set[str]:
+    return {r.url.removeprefix("/media/") for r in (*made.webp, *made.fallback)}
+
+
+def test_delete_renditions_removes_those_of_one_file_or_of_every_file():
+    image = ImageFactory(file=jpeg(700, 400))
+    current = rendition_names(renditions_for(image))
+    digest = next(iter(current)).split("/")[-1].split("-")[0]  # renditions/<pk>/<digest>-<w>
+    earlier = {name.replace(digest, "0" * 12) for name in current}
+    for name in earlier:  # renditions of a file the image had before
+        default_storage.save(name, ContentFile(b"old"))
+    neighbour = ImageFactory(file=jpeg(700, 400))
+    theirs = rendition_names(renditions_for(neighbour))
+
+    assert delete_renditions(image.pk, "images/some-other-file.jpg") == 0
+    assert delete_renditions(image.pk, image.file.name) == len(current) == 6
+    assert not any(default_storage.exists(name) for name in current)
+    assert all(default_storage.exists(name) for name in earlier | theirs)
+    assert delete_renditions(image.pk, image.file.name, every_file=True) == len(earlier)
+    assert all(default_storage.exists(name) for name in theirs)
+
+
+def test_deleted_renditions_are_forgotten_by_the_cache():
+    image = ImageFactory(file=jpeg(700, 400))
+    names = rendition_names(renditions_for(image))
+    delete_renditions(image.pk, image.file.name)
+    assert rendition_names(renditions_for(image)) == names  # made again, not a cached dead link
+    assert all(default_storage.exists(name) for name in names)
