@@ -13,7 +13,8 @@ import logging
 import re
 import secrets
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from io import BytesIO
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -423,3 +424,66 @@ def _remove(image_pk: int, name: str, width: int | None, *, every_rendition: boo
     if name and not Image.objects.filter(file=name).exists() and default_storage.exists(name):
         default_storage.delete(name)
     renditions.delete_renditions(image_pk, name, width=width, every_file=every_rendition)
+
+
+# Tidying what earlier versions left ------------------------------------------------------------
+
+RANDOM_NAME = re.compile(r"images/\d{4}/\d{2}/[A-Za-z0-9_-]{22}\.[a-z]{3,4}")
+
+
+def is_random_name(name: str) -> bool:
+    """Was the file stored under a name made by stored_name()?"""
+    return bool(RANDOM_NAME.fullmatch(name))
+
+
+def give_random_name(image: "Image") -> str:
+    """Store `image`'s file again under a random name; its old name and renditions go.
+
+    For pictures uploaded before stored names were random, whose file names may say who is in
+    them. The new copy is written first and the old file removed once the row names the new one.
+    """
+    old = image.file.name
+    with default_storage.open(old, "rb") as handle:
+        # Named for what it is: files from before the clean copy may be called anything.
+        with PillowImage.open(handle, formats=DECODERS) as picture:
+            extension = EXTENSIONS[STORED_FORMATS[picture.format]]
+        handle.seek(0)
+        new = default_storage.save(stored_name(image, f"image.{extension}"), handle)
+    with transaction.atomic():
+        _after_commit(lambda: _remove(image.pk, old, image.width, every_rendition=False))
+        image.file = new
+        image.save(update_fields=["file"])  # saved, not updated: pages showing it are renewed
+    return new
+
+
+def unused_files(*, settled_before: datetime) -> list[str]:
+    """Pictures and renditions in storage that no image names, untouched since `settled_before`.
+
+    Deletes once left files behind, and a save that fails after its file was stored still can.
+    Files newer than `settled_before` are left alone: they may belong to a save in progress.
+    """
+    from . import renditions
+    from .models import Image
+
+    files_by_image = dict(Image.objects.values_list("pk", "file"))
+    named = set(files_by_image.values())
+    found = [name for name in _every_file("images") if name not in named]
+    found += renditions.unused_renditions(files_by_image)
+    return [name for name in found if _settled(name, settled_before)]
+
+
+def _every_file(folder: str) -> Iterator[str]:
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    yield from (f"{folder}/{name}" for name in files)
+    for name in folders:
+        yield from _every_file(f"{folder}/{name}")
+
+
+def _settled(name: str, settled_before: datetime) -> bool:
+    try:
+        return default_storage.get_modified_time(name) < settled_before
+    except (NotImplementedError, OSError):
+        return False  # cannot tell its age: keep it

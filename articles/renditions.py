@@ -9,6 +9,7 @@ import functools
 import hashlib
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -231,3 +232,21 @@ def delete_renditions(
             removed += 1
     cache.delete(_key(image_pk, file_name))
     return removed
+
+
+def unused_renditions(files_by_image: dict[int, str]) -> Iterator[str]:
+    """Rendition files of no image, or made from a file their image no longer has.
+
+    `files_by_image` maps each image's id to the name of its file. Renditions of deleted or
+    replaced pictures were left in storage before they went with their image.
+    """
+    try:
+        folders = default_storage.listdir("renditions")[0]
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        name = files_by_image.get(int(folder)) if folder.isdigit() else None
+        current = f"{_digest(int(folder), name)}-" if name else None
+        for file in default_storage.listdir(f"renditions/{folder}")[1]:
+            if current is None or not file.startswith(current):
+                yield f"renditions/{folder}/{file}"
