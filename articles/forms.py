@@ -244,7 +244,9 @@ class ImageAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The file is stored under a random name, so the length of its own name does not matter.
-        self.fields["file"].max_length = None
+        # (A person who may only view images gets the form without it.)
+        if "file" in self.fields:
+            self.fields["file"].max_length = None
 
     def clean_file(self):
         file = self.cleaned_data["file"]
