@@ -157,3 +157,13 @@ def test_database_pool_serves_queries_through_psycopgs_pool_on_postgresql():
     name, answers, opened = json.loads(result.stdout)
     assert (name, answers) == ("ConnectionPool", [1, 2, 3])
     assert opened <= 2  # three requests' worth of queries on at most the pool's two
+
+
+@pytest.mark.parametrize(("env", "frames"), [({}, 300), ({"IMAGE_MAX_FRAMES": "24"}, 24)])
+def test_the_frame_limit_of_animations_comes_from_the_environment(monkeypatch, env, frames):
+    monkeypatch.delenv("IMAGE_MAX_FRAMES", raising=False)
+    script = "import django; django.setup(); from django.conf import settings; "
+    script += "print(settings.IMAGE_MAX_FRAMES)"
+    result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(frames)
