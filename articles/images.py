@@ -331,7 +331,9 @@ def _merge_repeated_frames(frames: list, longest_ms: int) -> list:
 
 
 def _same_picture(first: PillowImage.Image, second: PillowImage.Image) -> bool:
-    if first.size != second.size or first.info.get("disposal") != second.info.get("disposal"):
+    if first.size != second.size or any(
+        first.info.get(key) != second.info.get(key) for key in ("disposal", "transparency")
+    ):
         return False
     if first.mode == second.mode and first.getpalette() == second.getpalette():
         return first.tobytes() == second.tobytes()
