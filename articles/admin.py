@@ -23,6 +23,7 @@ from interviews.admin import ExchangeInline, InterviewInline
 from . import changes, permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
+    ImageAdminForm,
     OrderedInlineFormSet,
     PasteCopyForm,
     PositionedRowForm,
@@ -736,6 +737,7 @@ class SectionAdmin(LibraryAdmin):
 
 @admin.register(Image)
 class ImageAdmin(LibraryAdmin):
+    form = ImageAdminForm
     list_display = ("thumbnail", "alt_text", "credit", "width", "height", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     readonly_fields = ("preview", "width", "height", "uploaded_at")

@@ -39,7 +39,7 @@ from taggit.models import Tag, TaggedItem
 
 from interviews.models import Exchange, Interview
 
-from . import permissions
+from . import images, permissions
 from .models import (
     Article,
     AuditEntry,
@@ -927,7 +927,7 @@ def delete_tag(tag: Tag, *, by: AbstractBaseUser) -> None:
 # --- The library: sections, contributors, images ------------------------------------------------
 
 
-def _stories_showing(obj: models.Model) -> set[int]:
+def stories_showing(obj: models.Model) -> set[int]:
     """The stories whose pages show this library item (their search text, their cards)."""
     if isinstance(obj, Contributor):
         return set(Byline.objects.filter(contributor=obj).values_list("article_id", flat=True))
@@ -955,10 +955,12 @@ def save_library_item(
     }
     for name, value in clean_values(texts, model=type(obj)).items():
         setattr(obj, name, value)
+    if isinstance(obj, Image):
+        images.delete_replaced_file(obj)  # once this commits: a replaced picture goes
     obj.save()
     label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)
-    announce(_stories_showing(obj), {"library"}, site_wide=True)
+    announce(stories_showing(obj), {"library"}, site_wide=True)
     return obj
 
 
@@ -968,10 +970,12 @@ def delete_library_item(obj: models.Model, *, by: AbstractBaseUser) -> None:
     contributor that stories still use is refused; an image is taken off the stories using it."""
     if not permissions.can_change_library(by, type(obj), "delete"):
         raise ChangeRefused(f"You may not delete {obj._meta.verbose_name_plural}.")
-    stories = _stories_showing(obj)
+    stories = stories_showing(obj)
     label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
     try:
         with transaction.atomic():
+            if isinstance(obj, Image):
+                images.delete_stored_files(obj)  # the file and its renditions, once committed
             obj.delete()
     except models.ProtectedError:
         raise ChangeRefused(f"{label} is still used by stories, so it was not deleted.") from None

@@ -1,14 +1,17 @@
-"""Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy."""
+"""Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy,
+the image form."""
 
 from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Max
 from django.utils.html import escape
 from taggit.models import Tag
 
 from interviews.models import Exchange, Interview
 
+from . import images
 from .changes import (
     BylineRow,
     ExchangeRow,
@@ -16,7 +19,7 @@ from .changes import (
     StoryChanges,
     edit_conflict_message,
 )
-from .models import Article, Byline, Correction
+from .models import Article, Byline, Correction, Image
 from .permissions import STORY_FIELDS
 from .slugs import unique_slug
 from .text import clean_values
@@ -316,3 +319,26 @@ def new_corrections(formsets: list) -> list[str]:
         for form in formset.forms
         if form.instance.pk is None and form.has_changed() and form.cleaned_data.get("text")
     ]
+
+
+class ImageAdminForm(forms.ModelForm):
+    """An image and its words. A new file is checked and re-encoded here, while validating, so
+    that anything refused (by content, caps or encoder) is a message on the form, and nothing
+    reaches storage until the picture is accepted."""
+
+    class Meta:
+        model = Image
+        fields = ("file", "alt_text", "caption", "credit")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The file is stored under a random name, so the length of its own name does not matter.
+        # (A person who may only view images gets the form without it.)
+        if "file" in self.fields:
+            self.fields["file"].max_length = None
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        if isinstance(file, UploadedFile):  # otherwise the picture already stored stays
+            return images.clean_copy(file)
+        return file

@@ -21,7 +21,7 @@ from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from .images import validate_image_file
+from .images import CleanCopy, stored_name, validate_image_file
 from .sanitize import sanitize_html
 from .slugs import unique_slug
 
@@ -62,7 +62,7 @@ class Image(models.Model):
     """A picture the newsroom may publish, with the words that must travel with it."""
 
     file = models.ImageField(
-        upload_to="images/%Y/%m/",
+        upload_to=stored_name,
         width_field="width",
         height_field="height",
         validators=[validate_image_file],
@@ -88,12 +88,14 @@ class Image(models.Model):
 
     def save(self, *args, **kwargs):
         # A new upload is stored as a clean re-encoding of its pixels (articles/images.py): no
-        # camera metadata, a name with its real format's extension. Files already stored (and
-        # rows restored from a backup, which do not come through here) are left as they are.
-        if self.file and not self.file._committed:
+        # camera metadata, a random name with its real format's extension. The admin form makes
+        # the copy while validating, so a refusal is a form error; code that sets a file directly
+        # gets it made here, or a ValidationError. Files already stored (and rows restored from
+        # a backup, which do not come through here) are left as they are.
+        if self.file and not self.file._committed and not isinstance(self.file.file, CleanCopy):
             from .images import clean_copy
 
-            self.file = clean_copy(self.file, self.file.name)
+            self.file = clean_copy(self.file)
         super().save(*args, **kwargs)
 
 

@@ -5,17 +5,21 @@ renditions/, and their URLs remembered in the cache. Readers only ever get rendi
 uploaded original (possibly huge, with its camera metadata) is never linked from a page.
 """
 
+import functools
 import hashlib
 import logging
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from PIL import ExifTags, ImageCms, ImageOps
 from PIL import Image as PillowImage
-from PIL import ImageOps
 
+from .images import DECODERS, HIGH_BIT_DEPTH_MODES, eight_bit
 from .models import Image
 
 logger = logging.getLogger(__name__)
@@ -67,22 +71,27 @@ def target_widths(original_width: int) -> list[int]:
     return widths or [WIDTHS[-1]]
 
 
-def _key(image: Image) -> str:
-    digest = hashlib.sha256(f"{image.pk}:{image.file.name}".encode()).hexdigest()[:12]
-    return f"renditions:v1:{image.pk}:{digest}"
+def _digest(image_pk: int, file_name: str) -> str:
+    # Named after the file as well as the row: a replaced picture gets new names, so no browser or
+    # CDN keeps showing the old one. With the file's random name, the names cannot be guessed.
+    return hashlib.sha256(f"{image_pk}:{file_name}".encode()).hexdigest()[:12]
+
+
+def _key(image_pk: int, file_name: str) -> str:
+    return f"renditions:v1:{image_pk}:{_digest(image_pk, file_name)}"
 
 
 def renditions_for(image: Image | None) -> RenditionSet | None:
     """The renditions of `image`, made now if they do not exist yet; None if it cannot be read."""
     if image is None or not image.file:
         return None
-    key = _key(image)
+    key = _key(image.pk, image.file.name)
     found = cache.get(key)
     if isinstance(found, RenditionSet):
         return found
     try:
-        made = _make(image, key.rsplit(":", 1)[-1])
-    except (OSError, ValueError, PillowImage.DecompressionBombError):
+        made = _make(image, _digest(image.pk, image.file.name))
+    except Exception:  # a picture that cannot be read costs the page its picture, not a 500
         logger.exception("Cannot make renditions of image %s (%s)", image.pk, image.file.name)
         return None
     cache.set(key, made, CACHE_SECONDS)
@@ -90,31 +99,41 @@ def renditions_for(image: Image | None) -> RenditionSet | None:
 
 
 def _make(image: Image, digest: str) -> RenditionSet:
-    with image.file.open("rb") as handle, PillowImage.open(handle) as source:
-        source = ImageOps.exif_transpose(source)
-        has_alpha = source.mode in ("RGBA", "LA", "P") and (
-            source.mode != "P" or "transparency" in source.info
-        )
-        source = source.convert("RGBA" if has_alpha else "RGB")
+    # Files stored before uploads were re-encoded (or restored from a backup) are opened only
+    # with the decoders an upload may use.
+    with image.file.open("rb") as handle, PillowImage.open(handle, formats=DECODERS) as source:
+        width, height = _shown_size(source)
+        has_alpha = "A" in source.mode or "transparency" in source.info
         fallback_format, fallback_ext, fallback_type = (
             ("PNG", "png", "image/png") if has_alpha else ("JPEG", "jpg", "image/jpeg")
         )
-        webp, fallback = [], []
-        for width in target_widths(source.width):
-            height = max(1, round(source.height * width / source.width))
-            resized = None
-            for fmt, ext, bucket, options in (
-                ("WEBP", "webp", webp, {"quality": WEBP_QUALITY, "method": 4}),
-                (fallback_format, fallback_ext, fallback, _fallback_options(fallback_format)),
+        planned = []
+        for target in target_widths(width):
+            size = (target, max(1, round(height * target / width)))
+            for fmt, ext, options in (
+                ("WEBP", "webp", {"quality": WEBP_QUALITY, "method": 4}),
+                (fallback_format, fallback_ext, _fallback_options(fallback_format)),
             ):
-                name = f"renditions/{image.pk}/{digest}-{width}.{ext}"
-                if not default_storage.exists(name):
-                    if resized is None:
-                        resized = source.resize((width, height), PillowImage.Resampling.LANCZOS)
-                    buffer = BytesIO()
-                    resized.save(buffer, fmt, **options)
-                    name = default_storage.save(name, ContentFile(buffer.getvalue()))
-                bucket.append(Rendition(default_storage.url(name), width, height))
+                planned.append(
+                    (f"renditions/{image.pk}/{digest}-{target}.{ext}", size, fmt, options)
+                )
+        missing = [plan for plan in planned if not default_storage.exists(plan[0])]
+        if missing:
+            # Decoded only when something is to be made, and then at most about twice the widest.
+            screen = _for_screen(source, max(size[0] for _, size, _, _ in missing), has_alpha)
+            resized: dict[tuple[int, int], PillowImage.Image] = {}
+            for name, size, fmt, options in missing:
+                if size not in resized:
+                    resized[size] = screen.resize(size, PillowImage.Resampling.LANCZOS)
+                buffer = BytesIO()
+                resized[size].save(buffer, fmt, **options)
+                saved = default_storage.save(name, ContentFile(buffer.getvalue()))
+                if saved != name:  # made meanwhile by another request: keep one
+                    default_storage.delete(saved)
+    webp, fallback = [], []
+    for name, size, fmt, _ in planned:
+        bucket = webp if fmt == "WEBP" else fallback
+        bucket.append(Rendition(default_storage.url(name), *size))
     return RenditionSet(tuple(webp), tuple(fallback), fallback_type)
 
 
@@ -122,3 +141,112 @@ def _fallback_options(fmt: str) -> dict:
     if fmt == "JPEG":
         return {"quality": JPEG_QUALITY, "progressive": True, "optimize": True}
     return {"optimize": True}
+
+
+def _shown_size(source: PillowImage.Image) -> tuple[int, int]:
+    # Clean copies have their camera orientation applied already; files stored before them may
+    # still carry the tag, which turns the picture a quarter for some values. Read from the raw
+    # EXIF: getexif() decodes a whole PNG to look for it.
+    exif = PillowImage.Exif()
+    if source.info.get("exif"):
+        exif.load(source.info["exif"])
+    orientation = exif.get(ExifTags.Base.Orientation, 1)
+    return source.size[::-1] if orientation in (5, 6, 7, 8) else source.size
+
+
+def _for_screen(source: PillowImage.Image, widest: int, has_alpha: bool) -> PillowImage.Image:
+    """The picture in 8-bit sRGB (with alpha if it has some), no more than about 2x `widest`.
+
+    A JPEG is decoded at a reduced scale (draft): a 40-megapixel photo is read as 2.5, never
+    whole. Other formats are decoded whole, then reduced by a whole factor before anything else.
+    """
+    shown_width, shown_height = _shown_size(source)
+    if source.format in ("JPEG", "MPO"):
+        scale = widest / shown_width
+        source.draft(None, (math.ceil(source.width * scale), math.ceil(source.height * scale)))
+    ImageOps.exif_transpose(source, in_place=True)  # in place: no copy of the whole picture
+    image = source
+    if image.mode in HIGH_BIT_DEPTH_MODES:
+        image = eight_bit(image)
+    elif image.mode not in ("L", "LA", "RGB", "RGBA", "CMYK"):
+        image = image.convert("RGBA" if has_alpha else "RGB")  # palette, 1-bit, grey with a key
+    elif has_alpha and image.mode in ("L", "RGB"):
+        image = image.convert("RGBA")
+    factor = image.width // (2 * widest)
+    if factor > 1:
+        image = image.reduce(factor)
+    image = _in_srgb(image, source.info.get("icc_profile"))
+    return image.convert("RGBA" if has_alpha else "RGB")
+
+
+def _in_srgb(image: PillowImage.Image, icc_profile: bytes | None) -> PillowImage.Image:
+    """Colours as a browser shows untagged pixels: sRGB. A CMYK or wide-gamut profile is applied.
+
+    Renditions carry no profile, so a phone's Display P3 photo or a print CMYK file would come
+    out dull or wrong without this. A profile that cannot be read leaves the numbers as they are.
+    """
+    if not icc_profile or image.mode not in ("RGB", "RGBA", "CMYK"):
+        return image
+    try:
+        return ImageCms.profileToProfile(
+            image,
+            ImageCms.ImageCmsProfile(BytesIO(icc_profile)),
+            _srgb(),
+            outputMode="RGBA" if image.mode == "RGBA" else "RGB",
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        logger.warning("Ignoring a colour profile that cannot be applied", exc_info=True)
+        return image
+
+
+@functools.cache
+def _srgb() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def delete_renditions(
+    image_pk: int, file_name: str, *, width: int | None = None, every_file: bool = False
+) -> int:
+    """Remove now, from storage, the renditions image `image_pk` has of `file_name`.
+
+    With every_file (the image itself is gone), those of its earlier files too. They are listed
+    through the storage API (a folder on disk, a prefix on S3); a storage that cannot list gets
+    the names they would have had. Returns how many files went.
+    """
+    folder = f"renditions/{image_pk}"
+    prefix = f"{folder}/" if every_file else f"{folder}/{_digest(image_pk, file_name)}-"
+    try:
+        names = [f"{folder}/{name}" for name in default_storage.listdir(folder)[1]]
+    except FileNotFoundError:
+        names = []
+    except NotImplementedError:
+        names = [
+            f"{folder}/{_digest(image_pk, file_name)}-{target}.{ext}"
+            for target in {*WIDTHS, *([width] if width else [])}
+            for ext in ("webp", "jpg", "png")
+        ]
+    removed = 0
+    for name in names:
+        if name.startswith(prefix) and default_storage.exists(name):
+            default_storage.delete(name)
+            removed += 1
+    cache.delete(_key(image_pk, file_name))
+    return removed
+
+
+def unused_renditions(files_by_image: dict[int, str]) -> Iterator[str]:
+    """Rendition files of no image, or made from a file their image no longer has.
+
+    `files_by_image` maps each image's id to the name of its file. Renditions of deleted or
+    replaced pictures were left in storage before they went with their image.
+    """
+    try:
+        folders = default_storage.listdir("renditions")[0]
+    except FileNotFoundError:
+        return
+    for folder in folders:
+        name = files_by_image.get(int(folder)) if folder.isdigit() else None
+        current = f"{_digest(int(folder), name)}-" if name else None
+        for file in default_storage.listdir(f"renditions/{folder}")[1]:
+            if current is None or not file.startswith(current):
+                yield f"renditions/{folder}/{file}"

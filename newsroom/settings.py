@@ -427,10 +427,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Uploads: a file is refused above this many bytes or pixels. Pixels matter more than bytes: a
-# 12 KB PNG can claim 100 megapixels and exhaust memory when decoded.
+# Uploads: a file is refused above this many bytes, pixels (every frame counted) or frames. Pixels
+# matter more than bytes: a 12 KB PNG can claim 100 megapixels and exhaust memory when decoded.
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", str(15 * 1024 * 1024)))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", str(40_000_000)))
+# Frames of an animation (GIF, WebP, APNG). Decoding costs time per frame as well as per pixel: a
+# 1.4 MB GIF of 60,000 one-pixel frames is within the pixel cap and took 30 seconds.
+IMAGE_MAX_FRAMES = int(os.environ.get("IMAGE_MAX_FRAMES", "300"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

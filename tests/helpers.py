@@ -1,5 +1,6 @@
 """Small helpers several test modules share."""
 
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -89,3 +90,16 @@ def full_story_form(article, **overrides) -> dict[str, str]:
         data[f"exchanges-{i}-article"] = str(article.pk)
     data.update(overrides)
     return data
+
+
+def stored_files(storage=default_storage, folder: str = "") -> set[str]:
+    """Every file in media storage, found through the storage API alone (as on S3)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return set()
+    prefix = f"{folder}/" if folder else ""
+    found = {prefix + name for name in files}
+    for name in folders:
+        found |= stored_files(storage, prefix + name)
+    return found

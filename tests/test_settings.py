@@ -281,3 +281,13 @@ def test_startup_refuses_a_cache_url_it_does_not_know(url, debug):
     result = run_django("manage.py", "check", env=env)
     assert result.returncode != 0
     assert f"CACHE_URL={url!r} is not one this site knows" in result.stderr
+
+
+@pytest.mark.parametrize(("env", "frames"), [({}, 300), ({"IMAGE_MAX_FRAMES": "24"}, 24)])
+def test_the_frame_limit_of_animations_comes_from_the_environment(monkeypatch, env, frames):
+    monkeypatch.delenv("IMAGE_MAX_FRAMES", raising=False)
+    script = "import django; django.setup(); from django.conf import settings; "
+    script += "print(settings.IMAGE_MAX_FRAMES)"
+    result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == str(frames)

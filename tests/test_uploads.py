@@ -23,6 +23,7 @@ from articles.images import validate_image_file
 from articles.models import Image
 from articles.renditions import renditions_for
 from tests.factories import ImageFactory
+from tests.helpers import stored_files
 
 SECRETS = (b"SecretCam", b"Abu Ahmad", b"SECRETXMP", b"Daraa safehouse", b"33.5")
 IMAGE_ADD = "/admin/articles/image/add/"
@@ -276,6 +277,7 @@ def test_hostile_files_get_a_form_error_in_the_admin_never_a_500(editor_client, 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["file"]
     assert not Image.objects.exists()
+    assert stored_files() == set()  # a refused file never reaches storage
 
 
 @pytest.mark.django_db

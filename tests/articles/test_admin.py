@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +24,7 @@ from tests.factories import (
     UserFactory,
     png_bytes,
 )
-from tests.helpers import queries_to_render
+from tests.helpers import queries_to_render, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -779,3 +780,39 @@ def test_user_tools_link_to_two_factor_setup_and_recovery_codes(client, editor, 
     html = client.get(reverse("admin:index")).content.decode()
     assert "Set up two-factor sign-in" in html
     assert f'href="{reverse("two_factor:recovery-codes")}"' not in html
+
+
+@pytest.mark.parametrize("role", ["reporter", "translator"])
+def test_only_editors_may_change_or_delete_an_image(request, role):
+    client = request.getfixturevalue(f"{role}_client")
+    image = ImageFactory()
+    before = stored_files()
+    client.raise_request_exception = False
+    upload = SimpleUploadedFile("other.png", png_bytes(20, 20), content_type="image/png")
+    attempts = [
+        client.post(
+            reverse("admin:articles_image_change", args=[image.pk]),
+            {"file": upload, "alt_text": "Replaced", "caption": "", "credit": ""},
+        ),
+        client.post(reverse("admin:articles_image_delete", args=[image.pk]), {"post": "yes"}),
+    ]
+    assert [response.status_code for response in attempts] == [403, 403]
+    # The delete action is not offered to them, and asking for it anyway does nothing.
+    changelist = reverse("admin:articles_image_changelist")
+    assert "delete_selected" not in client.get(changelist).content.decode()
+    client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [image.pk], "post": "yes"}
+    )
+    image.refresh_from_db()
+    assert image.alt_text != "Replaced"
+    assert stored_files() == before and default_storage.exists(image.file.name)
+
+
+def test_a_reporter_may_upload_an_image(reporter_client):
+    upload = SimpleUploadedFile("street.png", png_bytes(20, 20), content_type="image/png")
+    response = reporter_client.post(
+        reverse("admin:articles_image_add"),
+        {"file": upload, "alt_text": "A street", "caption": "", "credit": ""},
+    )
+    assert response.status_code == 302
+    assert default_storage.exists(Image.objects.get().file.name)

@@ -8,8 +8,10 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image as PillowImage
+from PIL import ImageFile
 
-from articles.renditions import WIDTHS, renditions_for, target_widths
+from articles.models import Image
+from articles.renditions import WIDTHS, delete_renditions, renditions_for, target_widths
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -100,3 +102,110 @@ def test_contributor_photo_is_a_rendition(client):
     BylineFactory(article=ArticleFactory(published=True), contributor=person)
     html = client.get(f"/contributors/{person.slug}/").content.decode()
     assert photo.file.url not in html and "image/webp" in html and 'alt="Portrait"' in html
+
+
+# Bounded work -------------------------------------------------------------------------------
+
+
+def stored_directly(data: bytes, name: str, size: tuple[int, int]) -> Image:
+    """A file put in storage as it is (as before uploads were re-encoded, or by a restore)."""
+    saved = default_storage.save(f"images/{name}", ContentFile(data))
+    return Image.objects.create(
+        file=saved, alt_text="Stored as it came", width=size[0], height=size[1]
+    )
+
+
+@pytest.fixture
+def resized_from(monkeypatch) -> list[tuple[int, int]]:
+    """The size of every picture a rendition is resized from."""
+    seen = []
+    resize = PillowImage.Image.resize
+
+    def spy(self, size, *args, **kwargs):
+        seen.append(self.size)
+        return resize(self, size, *args, **kwargs)
+
+    monkeypatch.setattr(PillowImage.Image, "resize", spy)
+    return seen
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_a_huge_picture_is_never_resized_from_its_full_size(resized_from, fmt):
+    # 25.6 megapixels. A JPEG is decoded at a quarter of its width (1,600 pixels, the widest
+    # rendition); a PNG, decoded whole, is halved before anything else.
+    buffer = BytesIO()
+    PillowImage.new("RGB", (6400, 4000), "navy").save(buffer, fmt)
+    image = stored_directly(buffer.getvalue(), f"big.{fmt.lower()}", (6400, 4000))
+    made = renditions_for(image)
+    assert [r.width for r in made.webp] == list(WIDTHS)
+    assert resized_from and max(width for width, _ in resized_from) <= 2 * WIDTHS[-1]
+    with default_storage.open(made.fallback[-1].url.removeprefix("/media/")) as handle:
+        with PillowImage.open(handle) as widest:
+            assert widest.size == (1600, 1000)
+            assert widest.getpixel((800, 500)) == pytest.approx((0, 0, 128), abs=4)
+
+
+def test_nothing_is_decoded_when_every_rendition_exists(monkeypatch):
+    image = ImageFactory(file=jpeg(800, 600))
+    first = renditions_for(image)
+    cache.clear()
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: pytest.fail("decoded"))
+    assert renditions_for(image) == first
+
+
+def test_a_photo_still_carrying_its_camera_orientation_is_turned(resized_from):
+    exif = PillowImage.Exif()
+    exif[0x0112] = 6  # turn 90° clockwise to view
+    buffer = BytesIO()
+    PillowImage.new("RGB", (2400, 1200), "navy").save(buffer, "JPEG", exif=exif)
+    image = stored_directly(buffer.getvalue(), "sideways.jpg", (2400, 1200))
+    made = renditions_for(image)
+    assert [(r.width, r.height) for r in made.fallback] == [
+        (320, 640),
+        (640, 1280),
+        (960, 1920),
+        (1200, 2400),
+    ]
+    with default_storage.open(made.fallback[0].url.removeprefix("/media/")) as handle:
+        with PillowImage.open(handle) as picture:
+            assert picture.size == (320, 640)
+
+
+def test_a_picture_that_cannot_be_rendered_costs_the_page_its_picture_not_a_500(client):
+    image = stored_directly(b"GIF89a" + b"\x00" * 40, "broken.gif", (10, 10))
+    article = ArticleFactory(published=True, lead_image=image)
+    assert renditions_for(image) is None
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+# Removal ------------------------------------------------------------------------------------
+
+
+def rendition_names(made) -> set[str]:
+    return {r.url.removeprefix("/media/") for r in (*made.webp, *made.fallback)}
+
+
+def test_delete_renditions_removes_those_of_one_file_or_of_every_file():
+    image = ImageFactory(file=jpeg(700, 400))
+    current = rendition_names(renditions_for(image))
+    digest = next(iter(current)).split("/")[-1].split("-")[0]  # renditions/<pk>/<digest>-<w>
+    earlier = {name.replace(digest, "0" * 12) for name in current}
+    for name in earlier:  # renditions of a file the image had before
+        default_storage.save(name, ContentFile(b"old"))
+    neighbour = ImageFactory(file=jpeg(700, 400))
+    theirs = rendition_names(renditions_for(neighbour))
+
+    assert delete_renditions(image.pk, "images/some-other-file.jpg") == 0
+    assert delete_renditions(image.pk, image.file.name) == len(current) == 6
+    assert not any(default_storage.exists(name) for name in current)
+    assert all(default_storage.exists(name) for name in earlier | theirs)
+    assert delete_renditions(image.pk, image.file.name, every_file=True) == len(earlier)
+    assert all(default_storage.exists(name) for name in theirs)
+
+
+def test_deleted_renditions_are_forgotten_by_the_cache():
+    image = ImageFactory(file=jpeg(700, 400))
+    names = rendition_names(renditions_for(image))
+    delete_renditions(image.pk, image.file.name)
+    assert rendition_names(renditions_for(image)) == names  # made again, not a cached dead link
+    assert all(default_storage.exists(name) for name in names)
