@@ -88,7 +88,7 @@ def _new_version() -> SiteVersion:
 
     now = datetime.now(tz=UTC)
     upcoming = Article.objects.filter(
-        status__in=[Article.Status.PUBLISHED, Article.Status.SCHEDULED], published_at__gt=now
+        status__in=Article.LIVE_STATES, published_at__gt=now
     ).aggregate(next_live=Min("published_at"))["next_live"]
     return SiteVersion(
         key=uuid.uuid4().hex[:16],

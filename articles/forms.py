@@ -224,7 +224,7 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
         if (
             "published_at" in self.fields
             and cleaned.get("published_at") is None
-            and self.instance.status in (Article.Status.PUBLISHED, Article.Status.SCHEDULED)
+            and self.instance.status in Article.LIVE_STATES
         ):
             self.add_error(
                 "published_at",
