@@ -25,6 +25,7 @@ the newsroom made.
 
 import codecs
 import datetime
+import io
 import json
 import os
 import stat
@@ -195,7 +196,9 @@ def export_archive(path: str | Path) -> ArchiveSummary:
     """Write the archive to `path`, replacing it only once the new one is complete.
 
     Rows are read in batches and written to the zip as they come, and media files are copied in
-    chunks, so memory stays flat however large the newsroom is.
+    chunks, so memory stays flat however large the newsroom is. Accounts are written without
+    superuser status or permissions over accounts, which no restore grants; the summary names
+    the accounts that had them.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +206,9 @@ def export_archive(path: str | Path) -> ArchiveSummary:
     os.close(handle)
     try:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            with archive.open(DATA[FORMAT_VERSION], "w", force_zip64=True) as data:
+            member = archive.open(DATA[FORMAT_VERSION], "w", force_zip64=True)
+            # Buffered: the zip compresses and checksums each write it is given, line or not.
+            with io.BufferedWriter(member, buffer_size=256 * 1024) as data:
                 counts, media, demoted = _write_rows(data)
             for name in sorted(media):
                 _copy_file(name, archive)

@@ -689,6 +689,10 @@ HOSTILE: dict[str, tuple[Callable[[Parts], object], str]] = {
         lambda p: row(p, "articles.article")["fields"].update(status="hacked"),
         "'hacked' in status, not a choice",
     ),
+    "a number too large for its column": (
+        lambda p: row(p, "articles.byline")["fields"].update(position=2**70),
+        "(OverflowError|DataError)",
+    ),
     "a NUL character in text": (nul, "NUL character in headline"),
     "a key to a missing row": (
         lambda p: row(p, "articles.byline")["fields"].update(article=999_999),
