@@ -872,15 +872,14 @@ def _read_array(stream: IO[bytes], row_bytes: int) -> Iterator[tuple[str, int, A
             where = f"object {number}"
             next_character()
             read_ahead = 64 * 1024
+            too_long = f"{where} of {DATA[1]} is longer than {row_bytes:,} bytes."
             while True:
                 try:
                     record, end = decoder.raw_decode(text, at)
                     break
                 except json.JSONDecodeError as error:
                     if len(text) - at > row_bytes:
-                        raise ArchiveError(
-                            f"{where} of {DATA[1]} is longer than {row_bytes:,} bytes."
-                        ) from None
+                        raise ArchiveError(too_long) from None
                     if not more(read_ahead):
                         raise ArchiveError(
                             f"{where} of {DATA[1]} is not JSON or is cut short ({error})."
@@ -890,6 +889,8 @@ def _read_array(stream: IO[bytes], row_bytes: int) -> Iterator[tuple[str, int, A
                 except RecursionError:
                     raise ArchiveError(f"{where} of {DATA[1]} is nested too deeply.") from None
             size, at = end - at, end
+            if size > row_bytes:  # read in one go, with the text around it
+                raise ArchiveError(too_long)
             yield where, size, record
             separator = next_character()
             at += 1

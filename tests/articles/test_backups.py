@@ -643,6 +643,14 @@ HOSTILE: dict[str, tuple[Callable[[Parts], object], str]] = {
         "goes on after its array ends",
     ),
     "array not UTF-8": (lambda p: setattr(version_1(p), "data", b'["\xff"]'), "not UTF-8"),
+    "an element longer than a row may be": (
+        lambda p: long_row(version_1(p)),
+        "object [0-9]+ of data.json is longer than 2,000 bytes",
+    ),
+    "an element that is no object": (
+        lambda p: setattr(version_1(p), "data", b'[{"model": "taggit.tag"}, 7]'),
+        'object 1 of data.json: a row has no "pk"',
+    ),
     # Rows shaped wrong
     "a row without a model": (lambda p: row(p, "taggit.tag").pop("model"), 'no "model"'),
     "a row without fields": (lambda p: row(p, "taggit.tag").pop("fields"), 'no "fields"'),
