@@ -757,18 +757,26 @@ class _Restore:
         for name in names:
             if default_storage.exists(name):
                 raise ArchiveError(f"media storage already holds {name}; restore into empty media.")
+        folders: set[str] = set()
         for name in names:
-            for folder in reversed(PurePosixPath(name).parents[:-1]):
-                if str(folder) not in made and not default_storage.exists(str(folder)):
-                    made.append(str(folder))
+            for folder in map(str, reversed(PurePosixPath(name).parents[:-1])):
+                if folder not in folders:
+                    folders.add(folder)
+                    if not default_storage.exists(folder):
+                        made.append(folder)
             info = self.archive.getinfo(MEDIA + name)
-            written.append(name)  # before saving: a file cut short by a damaged member stays
             with self.archive.open(info) as source:
                 content = File(source, name=name)
                 content.size = info.file_size  # else File would read the member to measure it
-                saved = default_storage.save(name, content)
+                try:
+                    saved = default_storage.save(name, content)
+                except BaseException:
+                    # A damaged member fails as it is read, leaving the file cut short; it was
+                    # not there before (checked above), so it goes.
+                    written.append(name)
+                    raise
+            written.append(saved)
             if saved != name:
-                written.append(saved)
                 raise ArchiveError(f"media storage already holds {name}; restore into empty media.")
 
 
