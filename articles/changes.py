@@ -987,12 +987,9 @@ def delete_library_item(obj: models.Model, *, by: AbstractBaseUser) -> None:
 
 
 def announce_restored_archive() -> None:
-    """After an archive is restored: every story changed at once."""
-    announce(
-        Article.objects.values_list("pk", flat=True),
-        permissions.STORY_FIELDS | permissions.STORY_PARTS,
-        site_wide=True,
-    )
+    """After an archive is restored: every story changed at once. Its translation staleness came
+    with it, so only what archives do not carry follows (the page cache, the search vectors)."""
+    announce(Article.objects.values_list("pk", flat=True), {"restore"}, site_wide=True)
 
 
 # --- The guard -----------------------------------------------------------------------------------

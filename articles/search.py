@@ -31,6 +31,8 @@ MAX_QUERY_LENGTH = 200
 # Search ranks this many of the newest matching stories (see _postgresql()).
 RANKED_MATCHES = 1000
 SNIPPET_CHARS = 220
+# Stories whose vectors one UPDATE recomputes.
+REFRESH_BATCH = 2000
 
 
 class StripTags(Func):
@@ -131,7 +133,9 @@ def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
     a search never sees a story without its vector: one indexed UPDATE for all of them.
     """
     if article_ids and changed - {"status", "corrections", "review"}:
-        refresh_search_vectors(article_ids)
+        ids = sorted(article_ids)
+        for start in range(0, len(ids), REFRESH_BATCH):  # a restored archive: all of them
+            refresh_search_vectors(ids[start : start + REFRESH_BATCH])
 
 
 def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:

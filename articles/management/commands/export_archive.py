@@ -24,3 +24,9 @@ class Command(BaseCommand):
         for label, count in summary.counts.items():
             if count:
                 self.stdout.write(f"  {label}: {count}")
+        if summary.demoted:
+            # import_archive never makes a superuser; the operator makes their own after it.
+            self.stdout.write(
+                "Written without superuser status or permissions over accounts, which a restore "
+                f"never grants: {', '.join(summary.demoted)}."
+            )
