@@ -23,6 +23,8 @@ from interviews.admin import ExchangeInline, InterviewInline
 from . import changes, permissions, revisions, search, translation, workflow
 from .forms import (
     ArticleAdminForm,
+    BoundedDateTimeField,
+    BoundedSplitDateTimeField,
     ImageAdminForm,
     OrderedInlineFormSet,
     PasteCopyForm,
@@ -136,7 +138,7 @@ class ContributorFilter(InputFilter):
             return queryset
         # EXISTS, not a join: no DISTINCT over whole story rows, and no duplicate rows.
         credited = Byline.objects.filter(article=OuterRef("pk"))
-        if self.value().isdigit():
+        if is_small_number(self.value()):
             credited = credited.filter(contributor_id=int(self.value()))
         else:
             credited = credited.filter(contributor__name__icontains=self.value())
@@ -221,6 +223,17 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         queryset = super().get_queryset(request).for_listing()
         return permissions.visible_articles(queryset, user=request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and field is not None:
+            field = BoundedSplitDateTimeField(
+                required=False,
+                widget=field.widget,
+                label=field.label,
+                help_text=field.help_text,
+            )
+        return field
 
     def get_changelist(self, request, **kwargs):
         return StoryChangeList
@@ -371,8 +384,14 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, context)
 
     def _desk_context(self, request, obj):
+        transitions = workflow.available_transitions(obj, by=request.user)
+        kept_move = self._kept_move(request, obj)
+        if kept_move is not None:
+            # Back in its own form if that move is still offered, else shown to copy.
+            kept_move["in_form"] = any(t.name == kept_move["transition"] for t in transitions)
         return {
-            "transitions": workflow.available_transitions(obj, by=request.user),
+            "transitions": transitions,
+            "kept_move": kept_move,
             "status_changes": obj.status_changes.select_related("changed_by"),
             "can_review_translation": obj.is_translated,
             "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
@@ -461,13 +480,14 @@ class ArticleAdmin(admin.ModelAdmin):
         back = safe_next(request, reverse("admin:articles_article_change", args=[pk]))
         publish_at = None
         if name == "schedule":
-            field = forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+            field = BoundedDateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
             try:
                 publish_at = field.clean(request.POST.get("publish_at", ""))
             except forms.ValidationError:
                 self.message_user(
                     request, "Give the publication time as a date and a time.", messages.ERROR
                 )
+                self._keep_move(request, obj, name)
                 return redirect(back)
         try:
             change = workflow.transition(
@@ -479,6 +499,7 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
             self.message_user(request, f"“{obj}”: {refusal}", messages.ERROR)
+            self._keep_move(request, obj, name)
             return redirect(back)
         spec = workflow.TRANSITIONS[name]
         self.message_user(
@@ -490,6 +511,27 @@ class ArticleAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, obj):
             return redirect("admin:index")
         return redirect(back)
+
+    KEPT_MOVE = "desk:kept-move"
+
+    def _keep_move(self, request, obj, name):
+        """A refused move keeps its comment and time for the panel to show again (the words of a
+        withdrawal reason must not be lost because a colleague moved the story first)."""
+        comment = request.POST.get("comment", "")
+        if comment.strip() or request.POST.get("publish_at"):
+            request.session[self.KEPT_MOVE] = {
+                "story": obj.pk,
+                "transition": name,
+                "comment": comment[:10_000],
+                "publish_at": request.POST.get("publish_at", "")[:40],
+            }
+
+    def _kept_move(self, request, obj):
+        kept = request.session.get(self.KEPT_MOVE)
+        if not kept or kept.get("story") != obj.pk:
+            return None
+        del request.session[self.KEPT_MOVE]
+        return kept
 
     # Bulk actions for editors: each story goes through workflow.transition() on its own.
     def _move_selected(self, request, queryset, name):
@@ -541,10 +583,10 @@ class ArticleAdmin(admin.ModelAdmin):
     # Revisions
     def revisions_view(self, request, pk):
         obj = self._story_or_404(request, pk)
-        every = revisions.revisions(obj)
+        every = self._revisions_for(request, obj)
         # What each save changed, against the one before it.
         changed = {
-            newer.history_id: [d.label for d in revisions.compare(older, newer)]
+            newer.history_id: revisions.changed_labels(older, newer)
             for newer, older in zip(every, every[1:], strict=False)
         }
         return self._page(
@@ -558,7 +600,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def compare_view(self, request, pk):
         obj = self._story_or_404(request, pk)
-        every = {r.history_id: r for r in revisions.revisions(obj)}
+        every = {r.history_id: r for r in self._revisions_for(request, obj)}
         try:
             a, b = every[int(request.GET["a"])], every[int(request.GET["b"])]
         except (KeyError, ValueError):
@@ -576,6 +618,13 @@ class ArticleAdmin(admin.ModelAdmin):
             newer=newer,
             differences=revisions.compare(older, newer),
             can_restore=permissions.can_restore_revision(request.user, obj),
+        )
+
+    def _revisions_for(self, request, obj):
+        """The revisions this person may read: a story's drafts are its writer's and the desk's;
+        a translator joining at submission sees it from there on."""
+        return revisions.seen_since(
+            revisions.revisions(obj), permissions.history_horizon(request.user, obj)
         )
 
     def restore_view(self, request, pk, history_id):
@@ -692,6 +741,11 @@ KEPT_EXCHANGE_FIELDS = {
 }
 
 
+def is_small_number(text: str) -> bool:
+    """Digits a person could mean as a row or an id ("²" and 4,000-digit numbers are not)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
 def kept_text(data: QueryDict) -> list[tuple[str, str]]:
     """What a person typed into the story form, labelled, for them to copy when it could not be
     saved. Only their own words from their own request: nothing is read from the story."""
@@ -700,8 +754,10 @@ def kept_text(data: QueryDict) -> list[tuple[str, str]]:
         prefix, _, name = key.rpartition("-")
         if prefix.startswith("exchanges-") and name in KEPT_EXCHANGE_FIELDS:
             number = prefix.removeprefix("exchanges-")
-            if number.isdigit():
+            if is_small_number(number):
                 typed.append((f"{KEPT_EXCHANGE_FIELDS[name]} {int(number) + 1}", data[key]))
+        elif prefix.startswith("corrections-") and name == "text":
+            typed.append(("Correction", data[key]))
     return [(label, value) for label, value in typed if value.strip()]
 
 
@@ -727,6 +783,19 @@ class ContributorAdmin(LibraryAdmin):
     autocomplete_fields = ("photo", "user")
     readonly_fields = ("created_at",)
 
+    # Whose staff account a name is decides whose stories they own: the desk's to say, and
+    # nobody else's to read.
+    def get_list_display(self, request):
+        if permissions.is_editor(request.user):
+            return self.list_display
+        return tuple(name for name in self.list_display if name != "user")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if permissions.is_editor(request.user):
+            return fields
+        return [name for name in fields if name != "user"]
+
 
 @admin.register(Section)
 class SectionAdmin(LibraryAdmin):
@@ -738,6 +807,10 @@ class SectionAdmin(LibraryAdmin):
 @admin.register(Image)
 class ImageAdmin(LibraryAdmin):
     form = ImageAdminForm
+
+    def get_queryset(self, request):
+        return permissions.visible_images(super().get_queryset(request), user=request.user)
+
     list_display = ("thumbnail", "alt_text", "credit", "width", "height", "uploaded_at")
     search_fields = ("alt_text", "caption", "credit")
     readonly_fields = ("preview", "width", "height", "uploaded_at")
@@ -772,10 +845,10 @@ class StatusChangeAdmin(admin.ModelAdmin):
     """The workflow audit trail, newsroom-wide: read only, written by workflow.transition()."""
 
     list_display = ("changed_at", "article", "from_status", "to_status", "changed_by", "comment")
-    list_filter = ("transition", "to_status")
     search_fields = ("article__headline", "comment", "changed_by__username")
     list_select_related = ("article", "changed_by")
-    date_hierarchy = "changed_at"
+    # A date filter, not date_hierarchy: its year links take any number (9999 overflowed).
+    list_filter = ("transition", "to_status", ("changed_at", admin.DateFieldListFilter))
 
     def has_view_permission(self, request, obj=None):
         return permissions.is_editor(request.user)
@@ -795,10 +868,9 @@ class AuditEntryAdmin(admin.ModelAdmin):
     """Every change made through the door, newsroom-wide: read only, for editors."""
 
     list_display = ("at", "action_label", "subject", "changed_list", "by", "comment")
-    list_filter = ("action",)
+    list_filter = ("action", ("at", admin.DateFieldListFilter))
     search_fields = ("subject", "comment", "by__username")
     list_select_related = ("by",)
-    date_hierarchy = "at"
     show_full_result_count = False
 
     @admin.display(description="what happened", ordering="action")
@@ -837,6 +909,23 @@ class MergeTagsForm(forms.Form):
     )
 
 
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ("name",)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        if clash is not None:
+            raise forms.ValidationError(
+                "There is already a tag “%(name)s”: merge the two instead.",
+                code="tag_exists",
+                params={"name": clash.name},
+            )
+        return name
+
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
@@ -844,6 +933,10 @@ class TagAdmin(admin.ModelAdmin):
     ordering = ("name",)
     fields = ("name",)
     actions = ("merge_selected",)
+    form = TagForm
+
+    def get_queryset(self, request):
+        return permissions.visible_tags(super().get_queryset(request), user=request.user)
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.has_perm("taggit.view_tag")

@@ -30,7 +30,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -470,20 +470,28 @@ def _write(
         else:
             setattr(article, name, value)
     _check_publication_time(article, state)
+    _check_parts_fit_the_kind(article, state, changes)
     if not article.headline:
         raise ChangeRefused("A story needs a headline.")
     if not article.slug:
         article.slug = unique_slug(Article, article.headline, max_length=80, exclude_pk=article.pk)
-    elif (
-        "slug" in changed
-        and Article.objects.filter(slug=article.slug).exclude(pk=article.pk).exists()
-    ):
+    elif "slug" in changed and _address_is_taken(article):
         raise ChangeRefused(
             f"The address {reverse('articles:detail', args=[article.slug])} is taken by another "
             "story: choose another."
         )
     tags = changes.tags if changes.tags is not None else list(state.tags if state else ())
-    _save_revision(article, by=by, reason=reason, tags=tags)
+    try:
+        with transaction.atomic():
+            _save_revision(article, by=by, reason=reason, tags=tags)
+    except IntegrityError:
+        # Two new stories given one address at the same moment: the database took the first.
+        if _address_is_taken(article):
+            raise ChangeRefused(
+                f"The address {reverse('articles:detail', args=[article.slug])} was taken just "
+                "now by another story: choose another."
+            ) from None
+        raise
     if "tags" in changed:
         article.tags.set(changes.tags or [])
     if "bylines" in changed:
@@ -492,6 +500,28 @@ def _write(
         _write_interviewee(article, changes.interviewee, by=by)
     if changed & {"exchanges", "exchange_text"}:
         _write_exchanges(article, state, changes.exchanges or [], by=by)
+
+
+def _address_is_taken(article: Article) -> bool:
+    return Article.objects.filter(slug=article.slug).exclude(pk=article.pk).exists()
+
+
+def _check_parts_fit_the_kind(
+    article: Article, state: StoryState | None, changes: StoryChanges
+) -> None:
+    """Questions, answers and an interviewee belong to interviews: the pages of other kinds do
+    not show them, so they must not be kept there, unseen but searchable."""
+    if article.kind == Article.Kind.INTERVIEW:
+        return
+    exchanges = changes.exchanges if changes.exchanges is not None else (state and state.exchanges)
+    interviewee = (
+        changes.interviewee if changes.interviewee is not KEEP else (state and state.interviewee)
+    )
+    if exchanges or interviewee:
+        raise ChangeRefused(
+            f"A story of the kind {article.get_kind_display().lower()} has no questions, answers "
+            "or interviewee: remove them, or keep the kind Interview."
+        )
 
 
 def _check_publication_time(article: Article, state: StoryState | None) -> None:
@@ -948,6 +978,13 @@ def save_library_item(
         raise ChangeRefused(
             f"You may not {'add' if adding else 'change'} {obj._meta.verbose_name_plural}."
         )
+    if isinstance(obj, Contributor) and not permissions.is_editor(by):
+        linked = None if adding else Contributor.objects.filter(pk=obj.pk).values("user_id")
+        if obj.user_id != (linked[0]["user_id"] if linked else None):
+            # Credited on a story means owning it: only the desk says whose account a name is.
+            raise ChangeRefused("Only editors link a contributor to a staff account.")
+    if isinstance(obj, Image) and adding:
+        obj.uploaded_by = by
     texts = {
         field.attname: getattr(obj, field.attname)
         for field in obj._meta.concrete_fields

@@ -154,6 +154,43 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
             rows.filter(pk=pk).update(**{self.position_field: parking + offset})
 
 
+# Times a newsroom means: a year past 9998 cannot be moved into UTC in every time zone.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def _within_years(value):
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            "Give a date between %(first)s and %(last)s.",
+            code="year_out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+    return value
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date and time typed in one box (the workflow's Schedule), within the years above."""
+
+    def to_python(self, value):
+        try:
+            return _within_years(super().to_python(value))
+        except OverflowError:
+            raise ValidationError(
+                "Give a date between %(first)s and %(last)s.",
+                code="year_out_of_range",
+                params={"first": FIRST_YEAR, "last": LAST_YEAR},
+            ) from None
+
+
+class BoundedSplitDateTimeField(forms.SplitDateTimeField):
+    """The story form's publication time (a date box and a time box), within the years above."""
+
+    def compress(self, data_list):
+        if data_list and data_list[0] is not None:
+            _within_years(data_list[0])
+        return super().compress(data_list)
+
+
 class PasteCopyForm(forms.Form):
     """Story copy to import. A NUL in it is for the importer to refuse, naming the line (Django's
     own check would refuse it too, but not say where)."""
@@ -217,6 +254,13 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         loaded = cleaned.get("loaded_version")
+        if self.instance.pk and "loaded_version" in self.fields and loaded is None:
+            # Without it a save could silently undo a colleague's: the form is not the one we sent.
+            raise ValidationError(
+                "This form is out of date. Copy what you typed, reload the story and make your "
+                "changes again.",
+                code="no_loaded_version",
+            )
         if self.instance.pk and loaded is not None and loaded != self.instance.version:
             raise ValidationError(edit_conflict_message(self.instance), code="edit_conflict")
         if self.refusal:

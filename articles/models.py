@@ -76,6 +76,15 @@ class Image(models.Model):
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # Who put it in the library: besides what is published, the pictures a reporter may browse.
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-uploaded_at"]

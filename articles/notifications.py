@@ -37,7 +37,7 @@ QUEUE_NAMES: dict[str, str] = {
 def recipients(change: StatusChange) -> list[str]:
     """Addresses of the people who should hear that the story entered their queue."""
     article = change.article
-    users = get_user_model().objects.filter(is_active=True).exclude(email="")
+    users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
     if change.to_status == Status.DRAFT:
         users = users.filter(
             pk__in=[

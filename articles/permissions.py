@@ -250,6 +250,17 @@ def can_add_correction(user: User, article: Article | None) -> bool:
     )
 
 
+def history_horizon(user: User, article: Article):
+    """From when `user` may read a story's revisions: None for all of them (editors, and the
+    story's own reporters), else the moment it first left draft (what a translator was given)."""
+    if is_editor(user) or is_own(article, user):
+        return None
+    first_submitted = (
+        article.status_changes.filter(from_status=Status.DRAFT).order_by("changed_at").first()
+    )
+    return first_submitted.changed_at if first_submitted else article.created_at
+
+
 def can_restore_revision(user: User, article: Article | None) -> bool:
     return is_editor(user)
 
@@ -262,6 +273,42 @@ def can_manage_tags(user: User) -> bool:
 
 def can_delete_tags(user: User) -> bool:
     return bool(is_editor(user) and user.has_perm("taggit.delete_tag"))
+
+
+def visible_images(queryset: QuerySet, *, user: User) -> QuerySet:
+    """The pictures `user` may browse in the library. Editors see them all; anyone else the ones
+    they uploaded, the ones on stories they may open or that are published, and contributors'
+    portraits: a picture on another reporter's draft (a face, a place) stays theirs."""
+    if is_editor(user):
+        return queryset
+    if not user.is_active or not user.has_perm("articles.view_image"):
+        return queryset.none()
+    from .models import Contributor
+
+    stories = visible_articles(Article.objects.all(), user=user)
+    return queryset.filter(
+        Q(uploaded_by_id=user.pk)
+        | Q(pk__in=stories.exclude(lead_image=None).values("lead_image"))
+        | Q(pk__in=Article.objects.published().exclude(lead_image=None).values("lead_image"))
+        | Q(pk__in=Contributor.objects.exclude(photo=None).values("photo"))
+    )
+
+
+def visible_tags(queryset: QuerySet, *, user: User) -> QuerySet:
+    """The tags `user` may browse: all for editors; for anyone else those on stories they may
+    open or that are published (a tag on another's draft can say what it is about)."""
+    if is_editor(user):
+        return queryset
+    if not user.is_active or not user.has_perm("taggit.view_tag"):
+        return queryset.none()
+    from taggit.models import TaggedItem
+
+    stories = visible_articles(Article.objects.all(), user=user).values("pk")
+    published = Article.objects.published().values("pk")
+    tagged = TaggedItem.objects.filter(
+        content_type__app_label="articles", content_type__model="article"
+    ).filter(Q(object_id__in=stories) | Q(object_id__in=published))
+    return queryset.filter(pk__in=tagged.values("tag_id"))
 
 
 def can_change_library(user: User, model: type, action: str) -> bool:

@@ -165,7 +165,23 @@ def _readable(revision: Revision, names: dict) -> dict[str, str]:
     return text
 
 
-def compare(older: Revision, newer: Revision) -> list[Difference]:
+def changed_labels(older: Revision, newer: Revision) -> list[str]:
+    """What changed from `older` to `newer`, by label, without diffing the words: the list of
+    revisions shows only this, and a long text's word diff is not cheap."""
+    return [difference.label for difference in compare(older, newer, with_diffs=False)]
+
+
+def seen_since(every: list[Revision], since) -> list[Revision]:
+    """The revisions from `since` on (newest first), and the one in effect at that moment: what
+    someone who joined the story then has seen of it."""
+    if since is None:
+        return every
+    later = [revision for revision in every if revision.at >= since]
+    earlier = [revision for revision in every if revision.at < since]
+    return later + earlier[:1]
+
+
+def compare(older: Revision, newer: Revision, *, with_diffs: bool = True) -> list[Difference]:
     """What changed from `older` to `newer`, field by field, as word-level diffs."""
     ids = {
         "section": {older.fields["section_id"], newer.fields["section_id"]},
@@ -182,7 +198,10 @@ def compare(older: Revision, newer: Revision) -> list[Difference]:
     old, new = _readable(older, names), _readable(newer, names)
     labels = list(dict.fromkeys([*old, *new]))
     return [
-        Difference(label, word_diff(old.get(label, ""), new.get(label, "")))
+        Difference(
+            label,
+            word_diff(old.get(label, ""), new.get(label, "")) if with_diffs else SafeString(""),
+        )
         for label in labels
         if old.get(label, "") != new.get(label, "")
     ]

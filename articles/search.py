@@ -89,8 +89,9 @@ def _exchanges_text() -> Coalesce:
     from interviews.models import Exchange
 
     text = TextField()
+    # Only an interview's page shows its exchanges, so only an interview is found by them.
     exchanges = Subquery(
-        Exchange.objects.filter(article=OuterRef("pk"))
+        Exchange.objects.filter(article=OuterRef("pk"), article__kind=Article.Kind.INTERVIEW)
         .values("article")
         .annotate(text=StringAgg(Concat("question", Value(" "), "answer", output_field=text), " "))
         .values("text")[:1]
@@ -193,9 +194,10 @@ def _fallback(published: QuerySet[Article], text: str) -> QuerySet[Article]:
 def _exchange_ids(word: str):
     from interviews.models import Exchange
 
-    return Exchange.objects.filter(Q(question__icontains=word) | Q(answer__icontains=word)).values(
-        "article"
-    )
+    return Exchange.objects.filter(
+        Q(question__icontains=word) | Q(answer__icontains=word),
+        article__kind=Article.Kind.INTERVIEW,
+    ).values("article")
 
 
 def snippet_for(article: Article, text: str) -> SafeString:

@@ -110,7 +110,7 @@ def contributor_detail(request, slug: str):
 @public_page
 def archive_month(request, year: int, month: int):
     """Stories published in one calendar month (site time zone), with the months that have any."""
-    if not 1 <= month <= 12 or not 1900 <= year <= 9999:
+    if not 1 <= month <= 12 or not 1900 <= year <= 9998:  # the month after must exist too
         raise Http404("No such month.")
     zone = timezone.get_current_timezone()
     start = datetime(year, month, 1, tzinfo=zone)

@@ -360,6 +360,8 @@ class AdminViewOnSiteGuardMiddleware:
         try:
             content_type = ContentType.objects.get_for_id(int(view_kwargs["content_type_id"]))
             model = content_type.model_class()
+            if model is None:  # a content type whose model is gone
+                raise ObjectDoesNotExist
             obj = model._default_manager.get(pk=view_kwargs["object_id"])
         except (KeyError, ValueError, TypeError, ValidationError, ObjectDoesNotExist):
             raise Http404("No such object.") from None
