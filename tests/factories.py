@@ -69,6 +69,13 @@ class ContributorFactory(DjangoModelFactory):
     affiliation = "Reporter"
 
 
+def refresh_search(article_id) -> None:
+    """What the door does after every change: the story's stored search vector (PostgreSQL)."""
+    from articles.search import refresh_search_vectors
+
+    refresh_search_vectors([article_id])
+
+
 class ArticleFactory(DjangoModelFactory):
     class Meta:
         model = Article
@@ -96,15 +103,26 @@ class ArticleFactory(DjangoModelFactory):
         for position in range(extracted or 0):
             Byline.objects.create(article=self, contributor=ContributorFactory(), position=position)
 
+    @factory.post_generation
+    def search_vector(self, create, extracted, **kwargs):
+        if create:
+            refresh_search(self.pk)
+
 
 class BylineFactory(DjangoModelFactory):
     class Meta:
         model = Byline
+        skip_postgeneration_save = True
 
     article = factory.SubFactory(ArticleFactory)
     contributor = factory.SubFactory(ContributorFactory)
     role = Byline.Role.AUTHOR
     position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def search_vector(self, create, extracted, **kwargs):
+        if create:
+            refresh_search(self.article_id)
 
 
 class InterviewArticleFactory(ArticleFactory):
@@ -137,8 +155,14 @@ class InterviewFactory(DjangoModelFactory):
 class ExchangeFactory(DjangoModelFactory):
     class Meta:
         model = Exchange
+        skip_postgeneration_save = True
 
     article = factory.SubFactory(ArticleFactory, kind=Article.Kind.INTERVIEW)
     position = factory.Sequence(lambda n: n)
     question = factory.Sequence(lambda n: f"Question number {n}?")
     answer = "The first paragraph of the answer.\n\nA second paragraph [with an insertion]."
+
+    @factory.post_generation
+    def search_vector(self, create, extracted, **kwargs):
+        if create:
+            refresh_search(self.article_id)

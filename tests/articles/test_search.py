@@ -6,9 +6,16 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from articles import changes
 from articles.models import Article, Byline
 from articles.search import clean_query, search_articles, snippet_for
-from tests.factories import ArticleFactory, BylineFactory, ContributorFactory, ExchangeFactory
+from tests.factories import (
+    ArticleFactory,
+    BylineFactory,
+    ContributorFactory,
+    ExchangeFactory,
+    InterviewArticleFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
@@ -141,22 +148,23 @@ def test_postgresql_websearch_syntax_is_supported():
 
 
 @postgresql_only
-def test_the_stored_vector_follows_every_change_to_what_a_story_is_found_by():
-    article = ArticleFactory(published=True, headline="Plain headline")
+def test_the_stored_vector_follows_every_change_to_what_a_story_is_found_by(editor):
+    article = InterviewArticleFactory(published=True, headline="Plain headline")
     exchange = ExchangeFactory(article=article, question="Who came?", answer="Nobody came.")
     assert Article.objects.get(pk=article.pk).search_vector is not None
     assert headlines("ceasefire") == []
-    exchange.answer = "The ceasefire holds."
-    exchange.save()
+    row = changes.ExchangeRow(question="Who came?", answer="The ceasefire holds.", pk=exchange.pk)
+    changes.edit_story(article, changes.StoryChanges(exchanges=[row]), by=editor)
     assert headlines("ceasefire") == ["Plain headline"]
     contributor = ContributorFactory(name="Hala Nasser")
-    BylineFactory(article=article, contributor=contributor)
+    credit = changes.BylineRow(role="author", contributor_id=contributor.pk)
+    changes.edit_story(article, changes.StoryChanges(bylines=[credit]), by=editor)
     assert headlines("Nasser") == ["Plain headline"]
     contributor.name = "Hala Haddad"
-    contributor.save()
+    changes.save_library_item(contributor, by=editor)
     assert headlines("Haddad") == ["Plain headline"]
     assert headlines("Nasser") == []
-    exchange.delete()
+    changes.edit_story(article, changes.StoryChanges(exchanges=[]), by=editor)
     assert headlines("ceasefire") == []
 
 
