@@ -78,19 +78,24 @@ def desk(reporter, translator, editor) -> Desk:
     )
     workflow.transition(in_review, "submit", by=reporter)
     workflow.transition(in_review, "send_to_translation_review", by=editor)
+    # The library a reporter may browse: a tag and a picture of a published story.
+    image = ImageFactory()
+    published = ArticleFactory(
+        created_by=reporter, published=True, tags=["Daraa"], lead_image=image
+    )
     return Desk(
         people={"reporter": reporter, "translator": translator, "editor": editor},
         own_draft=own_draft,
         others_draft=ArticleFactory(created_by=someone),
         others_translated_draft=ArticleFactory(created_by=someone, original_language="ar"),
         in_review=in_review,
-        published=ArticleFactory(created_by=reporter, published=True),
+        published=published,
         first_revision=first,
         second_revision=second,
-        tag=Tag.objects.create(name="Daraa"),
+        tag=Tag.objects.get(name="Daraa"),
         contributor=ContributorFactory(),
         section=SectionFactory(),
-        image=ImageFactory(),
+        image=image,
         status_change=StatusChange.objects.filter(article=in_review).first(),
     )
 
