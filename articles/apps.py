@@ -47,24 +47,12 @@ class ArticlesConfig(AppConfig):
         )
 
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
-        connect_receivers()
 
+        # A revision of a story keeps the tags the door saved it with.
+        from simple_history.signals import pre_create_historical_record
 
-def connect_receivers() -> None:
-    """What follows a change, connected in this one place, in every process (management commands
-    included): what is derived from stories listens to the door's announcement."""
-    from simple_history.signals import pre_create_historical_record
+        from .changes import keep_revision_tags
 
-    from . import caching, changes, search, translation
-
-    for receiver in (
-        caching.on_story_changed,
-        search.on_story_changed,
-        translation.on_story_changed,
-    ):
-        changes.story_changed.connect(
-            receiver, dispatch_uid=f"{receiver.__module__}.on_story_changed"
+        pre_create_historical_record.connect(
+            keep_revision_tags, dispatch_uid="articles.keep_revision_tags"
         )
-    pre_create_historical_record.connect(
-        changes.keep_revision_tags, dispatch_uid="articles.keep_revision_tags"
-    )

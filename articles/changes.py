@@ -39,7 +39,7 @@ from taggit.models import Tag, TaggedItem
 
 from interviews.models import Exchange, Interview
 
-from . import images, permissions
+from . import image_files, permissions
 from .models import (
     Article,
     AuditEntry,
@@ -993,7 +993,7 @@ def save_library_item(
     for name, value in clean_values(texts, model=type(obj)).items():
         setattr(obj, name, value)
     if isinstance(obj, Image):
-        images.delete_replaced_file(obj)  # once this commits: a replaced picture goes
+        image_files.delete_replaced_file(obj)  # once this commits: a replaced picture goes
     obj.save()
     label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)
@@ -1012,7 +1012,7 @@ def delete_library_item(obj: models.Model, *, by: AbstractBaseUser) -> None:
     try:
         with transaction.atomic():
             if isinstance(obj, Image):
-                images.delete_stored_files(obj)  # the file and its renditions, once committed
+                image_files.delete_stored_files(obj)  # the file and its renditions, once committed
             obj.delete()
     except models.ProtectedError:
         raise ChangeRefused(f"{label} is still used by stories, so it was not deleted.") from None

@@ -13,8 +13,6 @@ import logging
 import re
 import secrets
 import warnings
-from collections.abc import Callable, Iterator
-from datetime import datetime
 from io import BytesIO
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -22,15 +20,13 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from PIL import GifImagePlugin, ImageChops, ImageMath, ImageOps, ImageSequence
 from PIL import Image as PillowImage
 
 if TYPE_CHECKING:
-    from .models import Image
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -383,119 +379,3 @@ def stored_name(instance, filename: str) -> str:
     if extension not in EXTENSIONS.values():
         extension = "bin"  # never served as anything a browser runs
     return f"images/{timezone.now():%Y/%m}/{secrets.token_urlsafe(16)}.{extension}"
-
-
-def delete_stored_files(image: "Image") -> None:
-    """Remove a deleted picture's file and every rendition of it, once the deletion commits.
-
-    Call it before the delete (which forgets the row's id), in the same transaction: if that
-    rolls back, the files stay with the row. Outside a transaction they go at once. Only the
-    storage API is used, so it works the same on the file system and on S3.
-    """
-    if image.pk is None:
-        return
-    image_pk, name, width = image.pk, image.file.name, image.width
-    _after_commit(lambda: _remove(image_pk, name, width, every_rendition=True))
-
-
-def delete_replaced_file(image: "Image") -> None:
-    """When `image` is about to be saved with a new file: once it commits, the old file goes.
-
-    Call it before the save, in its transaction: it reads the file the row names now. The
-    renditions made from the old file go with it; those of the new one are made when needed.
-    """
-    if image.pk is None or not image.file or image.file._committed:
-        return
-    row = type(image).objects.filter(pk=image.pk).values_list("file", "width").first()
-    if row is None or not row[0] or row[0] == image.file.name:
-        return
-    image_pk, (name, width) = image.pk, row
-    _after_commit(lambda: _remove(image_pk, name, width, every_rendition=False))
-
-
-def _after_commit(remove: Callable[[], None]) -> None:
-    # robust: the row change has committed; a storage error is logged, not shown as a failure.
-    transaction.on_commit(remove, robust=True)
-
-
-def _remove(image_pk: int, name: str, width: int | None, *, every_rendition: bool) -> None:
-    from . import renditions
-    from .models import Image
-
-    # A restored backup could leave two rows naming one file; the file goes with the last.
-    if name and not Image.objects.filter(file=name).exists() and default_storage.exists(name):
-        default_storage.delete(name)
-    renditions.delete_renditions(image_pk, name, width=width, every_file=every_rendition)
-
-
-# Tidying what earlier versions left ------------------------------------------------------------
-
-RANDOM_NAME = re.compile(r"images/\d{4}/\d{2}/[A-Za-z0-9_-]{22}\.[a-z]{3,4}")
-
-
-def is_random_name(name: str) -> bool:
-    """Was the file stored under a name made by stored_name()?"""
-    return bool(RANDOM_NAME.fullmatch(name))
-
-
-def give_random_name(image: "Image") -> str:
-    """Store `image`'s file again under a random name; its old name and renditions go.
-
-    For pictures uploaded before stored names were random, whose file names may say who is in
-    them. The new copy is written first and the old file removed once the row names the new one.
-    """
-    old = image.file.name
-    with default_storage.open(old, "rb") as handle:
-        # Named for what it is: files from before the clean copy may be called anything.
-        with PillowImage.open(handle, formats=DECODERS) as picture:
-            extension = EXTENSIONS[STORED_FORMATS[picture.format]]
-        handle.seek(0)
-        new = default_storage.save(stored_name(image, f"image.{extension}"), handle)
-    from . import changes  # the door, which imports this module
-
-    with changes.door(), transaction.atomic():
-        _after_commit(lambda: _remove(image.pk, old, image.width, every_rendition=False))
-        image.file = new
-        image.save(update_fields=["file"])
-        changes.audit(
-            "library.change",
-            by=None,
-            subject=f"Image “{image}”",
-            changed=["file"],
-            comment="Stored again under a random name.",
-        )
-        changes.announce(changes.stories_showing(image), {"library"}, site_wide=True)
-    return new
-
-
-def unused_files(*, settled_before: datetime) -> list[str]:
-    """Pictures and renditions in storage that no image names, untouched since `settled_before`.
-
-    Deletes once left files behind, and a save that fails after its file was stored still can.
-    Files newer than `settled_before` are left alone: they may belong to a save in progress.
-    """
-    from . import renditions
-    from .models import Image
-
-    files_by_image = dict(Image.objects.values_list("pk", "file"))
-    named = set(files_by_image.values())
-    found = [name for name in _every_file("images") if name not in named]
-    found += renditions.unused_renditions(files_by_image)
-    return [name for name in found if _settled(name, settled_before)]
-
-
-def _every_file(folder: str) -> Iterator[str]:
-    try:
-        folders, files = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    yield from (f"{folder}/{name}" for name in files)
-    for name in folders:
-        yield from _every_file(f"{folder}/{name}")
-
-
-def _settled(name: str, settled_before: datetime) -> bool:
-    try:
-        return default_storage.get_modified_time(name) < settled_before
-    except (NotImplementedError, OSError):
-        return False  # cannot tell its age: keep it

@@ -20,7 +20,6 @@ from interviews.parsing import (
     ExchangeFormatError,
     Paragraph,
     ParsedExchange,
-    clean_lines,
     paragraphs_from_lines,
     split_exchanges,
 )
@@ -28,6 +27,7 @@ from interviews.parsing import (
 from . import changes, permissions
 from .models import Article, Byline, Contributor, Section, language_choices
 from .slugs import slug_for
+from .text import clean_text
 
 ORIGINAL_MARKER = re.compile(r"^\s*-{3,}\s*original\s*-{3,}\s*$", re.IGNORECASE)
 READING_TIME = re.compile(r"^\d+\s*(?:-\s*\d+\s*)?min(?:ute)?s?\.?\s+read$", re.IGNORECASE)
@@ -159,6 +159,24 @@ def parse_date(text: str) -> datetime | None:
     if day is None:
         return None
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+NUL_MESSAGE = (
+    "contains a NUL character, which a story cannot hold (a file saved as UTF-16 is full of "
+    "them): save it as UTF-8 plain text"
+)
+
+
+def clean_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Numbered lines of copy made fit to store: a NUL is refused, naming its line, since no
+    text may hold one (PostgreSQL refuses it); other control characters are removed, and a
+    vertical tab (a word processor's soft line break) becomes a space (articles/text.py)."""
+    cleaned = []
+    for number, text in lines:
+        if "\x00" in text:
+            raise ExchangeFormatError(number, NUL_MESSAGE)
+        cleaned.append((number, clean_text(text, one_line=True)))
+    return cleaned
 
 
 def _numbered_lines(text: str) -> list[tuple[int, str]]:

@@ -12,7 +12,6 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.signals import class_prepared
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -186,13 +185,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def for_page(self) -> Self:
         """Everything one story's page shows, in a fixed number of queries."""
-        from interviews.models import Exchange
-
-        return (
-            self.for_listing()
-            .select_related("interview")
-            .prefetch_related(Prefetch("exchanges", queryset=Exchange.objects.order_by("position")))
-        )
+        # Exchanges come in their position order (Exchange.Meta.ordering).
+        return self.for_listing().select_related("interview").prefetch_related("exchanges")
 
     def without_text(self) -> Self:
         """Leave the long texts in the database: cards and admin rows show none of them."""
@@ -645,16 +639,3 @@ simple_history_register(
     Article, excluded_fields=["updated_at", "search_vector"], bases=[RevisionTags]
 )
 simple_history_register(Byline)
-
-
-def _track_interview_history(sender, **kwargs) -> None:
-    # The interview models live in an app that imports this one, so they are registered the
-    # moment Django prepares them rather than by importing interviews.models from here.
-    # Migrations build their own copies of models; only the real ones get history.
-    if sender.__module__ != "interviews.models" or hasattr(sender, "history"):
-        return
-    if sender.__name__ in ("Exchange", "Interview"):
-        simple_history_register(sender)
-
-
-class_prepared.connect(_track_interview_history)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from interviews.models import INSERTION, paragraphs
+from interviews.parsing import INSERTION, paragraphs
 
 from .models import Article, ReviewedSegment
 

@@ -5,7 +5,7 @@
     python bench/archive_memory.py --database /tmp/seeded.sqlite3   # reuse a seeded database
     python bench/archive_memory.py --code /path/to/checkout  # measure another checkout's code
 
-Seeds a scratch SQLite database with `manage.py seed_archive` (or takes --database, a migrated
+Seeds a scratch SQLite database with `bench/seed.py` (or takes --database, a migrated
 SQLite file already seeded; seeded stories have no pictures, so no media), exports it with
 export_archive, migrates a second scratch database and restores the archive into it with
 import_archive. The export and the import each run in a process of their own, which reports its
@@ -50,6 +50,10 @@ def environment(database: Path, media: Path) -> dict[str, str]:
 
 def manage(code: Path, env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=code, env=env, check=True)
+
+
+def seed(code: Path, env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "bench/seed.py", *args], cwd=code, env=env, check=True)
 
 
 def phase(code: Path, env: dict[str, str], name: str, archive: Path) -> dict:
@@ -117,10 +121,9 @@ def main() -> None:
             log(f"Seeding {options.stories:,} stories into {source}")
             manage(REPO, source_env, "migrate", "--verbosity=0")
             started = time.monotonic()
-            manage(
+            seed(
                 REPO,
                 source_env,
-                "seed_archive",
                 f"--stories={options.stories}",
                 f"--seed={options.seed}",
                 f"--until={UNTIL}",

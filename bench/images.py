@@ -97,8 +97,9 @@ def child(step: str, source: Path, media: Path) -> dict:
     django.setup()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from articles import images, renditions
+    from articles import images
     from articles.models import Image
+    from public import renditions
 
     data = source.read_bytes()
     before = memory_kb("VmRSS")

@@ -145,7 +145,7 @@ def choose_pages() -> list[tuple[str, str | None, bool]]:
         return f"{page_url}?page={pages}" if page_url else None
 
     def deep_sitemap(page_url: str | None, stories: int) -> str | None:
-        from articles.sitemaps import ArticleSitemap
+        from public.sitemaps import ArticleSitemap
 
         last = max(1, -(-stories // ArticleSitemap.limit))
         return f"{page_url}?p={last}" if page_url else None

@@ -236,7 +236,7 @@ def write_report(results: dict, path: Path, plot_path: Path) -> None:
         )
     lines += [
         "",
-        "Seeding time is `manage.py seed_archive` alone (bulk inserts, search vectors per "
+        "Seeding time is `bench/seed.py` alone (bulk inserts, search vectors per "
         "batch, then VACUUM ANALYZE), on an empty migrated database; sizes seeded before the "
         "search vectors existed took less.",
         "",

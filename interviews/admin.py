@@ -1,28 +1,24 @@
-"""The interview parts of the story form: the interviewee and the ordered exchanges.
+"""The interview parts of the story form, as they look: the interviewee and the ordered exchanges.
 
-They are inlines of the Article admin (articles/admin.py); who may change them is decided in
-articles/permissions.py.
+These are the fields, their layout and their widgets. The desk composes them with who may change
+what (articles/admin/inlines.py); this app knows nothing of the desk's rules.
 """
 
 from django import forms
 from django.contrib import admin
 
-from articles import permissions
-from articles.forms import CleanTextMixin, OrderedInlineFormSet, PositionedRowForm
-from articles.inlines import StoryPartInline
-
 from .models import Exchange, Interview
 
+EXCHANGE_WIDGETS = {
+    "question": forms.Textarea(attrs={"rows": 2, "cols": 60}),
+    "answer": forms.Textarea(attrs={"rows": 5, "cols": 60}),
+    "question_original": forms.Textarea(attrs={"rows": 2, "cols": 60, "dir": "auto"}),
+    "answer_original": forms.Textarea(attrs={"rows": 5, "cols": 60, "dir": "auto"}),
+}
 
-class InterviewForm(CleanTextMixin, forms.ModelForm):
-    class Meta:
-        model = Interview
-        fields = ("interviewee_name", "interviewee_description")
 
-
-class InterviewInline(StoryPartInline, admin.StackedInline):
+class InterviewInline(admin.StackedInline):
     model = Interview
-    form = InterviewForm
     max_num = 1
     extra = 0
     can_delete = True
@@ -41,35 +37,13 @@ class InterviewInline(StoryPartInline, admin.StackedInline):
         return 1
 
 
-class ExchangeForm(CleanTextMixin, PositionedRowForm):
-    class Meta:
-        model = Exchange
-        fields = ("position", "question", "answer", "question_original", "answer_original")
-        widgets = {
-            "question": forms.Textarea(attrs={"rows": 2, "cols": 60}),
-            "answer": forms.Textarea(attrs={"rows": 5, "cols": 60}),
-            "question_original": forms.Textarea(attrs={"rows": 2, "cols": 60, "dir": "auto"}),
-            "answer_original": forms.Textarea(attrs={"rows": 5, "cols": 60, "dir": "auto"}),
-        }
-
-
-class ExchangeInline(StoryPartInline, admin.StackedInline):
-    """Questions and answers, in the order the position numbers give; renumber to reorder."""
+class ExchangeInline(admin.StackedInline):
+    """Questions and answers, in the order their positions give."""
 
     model = Exchange
-    form = ExchangeForm
-    formset = OrderedInlineFormSet
     extra = 1
     fieldsets = (
         (None, {"fields": ("position", "question", "answer")}),
         ("Original language", {"fields": ("question_original", "answer_original")}),
     )
     ordering = ("position",)
-
-    change_rule = staticmethod(permissions.can_change_exchanges)
-
-    def get_readonly_fields(self, request, obj=None):
-        editable = permissions.editable_exchange_fields(request.user, obj)
-        if editable is None:
-            return ()
-        return tuple(f for f in ExchangeForm.Meta.fields if f not in editable)

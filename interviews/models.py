@@ -1,31 +1,17 @@
 """The interview parts of a story: who was interviewed, and the ordered questions and answers."""
 
-import re
-
 from django.db import models
 from django.db.models import Q
+from simple_history import register as simple_history_register
 
-from articles.models import Article
-
-# An editorial insertion: words in square brackets that the speaker did not say.
-INSERTION = re.compile(r"\[[^\[\]\n]+\]")
-
-
-def paragraphs(text: str) -> list[str]:
-    """Split plain text into paragraphs at blank lines, folding the line breaks inside each."""
-    blocks = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
-    return [
-        " ".join(line.strip() for line in block.splitlines()).strip()
-        for block in blocks
-        if block.strip()
-    ]
+from .parsing import paragraphs
 
 
 class Interview(models.Model):
     """The interviewee of an interview story."""
 
     article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="interview"
+        "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="interview"
     )
     interviewee_name = models.CharField("interviewee", max_length=200)
     interviewee_description = models.CharField(
@@ -44,7 +30,9 @@ class Interview(models.Model):
 class Exchange(models.Model):
     """One question and its answer, in English and in the original language."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="exchanges")
+    article = models.ForeignKey(
+        "articles.Article", on_delete=models.CASCADE, related_name="exchanges"
+    )
     position = models.PositiveSmallIntegerField(default=0)
     question = models.TextField()
     answer = models.TextField(
@@ -75,3 +63,9 @@ class Exchange(models.Model):
     @property
     def answer_original_paragraphs(self) -> list[str]:
         return paragraphs(self.answer_original)
+
+
+# Every save keeps a historical row, as the story's own do: a revision of a story is its row and
+# its parts as they stood (articles/revisions.py).
+simple_history_register(Interview)
+simple_history_register(Exchange)

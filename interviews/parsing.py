@@ -1,19 +1,14 @@
-"""Turning pasted question/answer copy into exchanges."""
+"""Turning pasted question/answer copy into exchanges, and the text rules of an interview's
+answers: paragraphs, and the newsroom's [bracketed] insertions."""
 
 import re
 from dataclasses import dataclass, field
-
-from articles.text import clean_text
 
 # The most exchanges one story may have. Their positions are PositiveSmallIntegerFields, so
 # PostgreSQL stops at 32,767 with a DataError (SQLite has no limit at all); a real interview has
 # tens of exchanges, and a story page, its feed entry and its revisions carry every one of them.
 MAX_EXCHANGES = 500
 
-NUL_MESSAGE = (
-    "contains a NUL character, which a story cannot hold (a file saved as UTF-16 is full of "
-    "them): save it as UTF-8 plain text"
-)
 
 # Bidirectional marks that Arabic copy often carries in front of a line; they hide the marker.
 _BIDI_MARKS = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -25,6 +20,20 @@ LATIN_ANSWER = re.compile(rf"^(?:A|Answer){_COLON}", re.IGNORECASE)
 # ج (answer).
 ORIGINAL_QUESTION = re.compile(rf"^(?:Q|Question|س|سؤال){_COLON}", re.IGNORECASE)
 ORIGINAL_ANSWER = re.compile(rf"^(?:A|Answer|ج|جواب){_COLON}", re.IGNORECASE)
+
+
+# An editorial insertion: words in square brackets that the speaker did not say.
+INSERTION = re.compile(r"\[[^\[\]\n]+\]")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Split plain text into paragraphs at blank lines, folding the line breaks inside each."""
+    blocks = re.split(r"\n\s*\n", (text or "").replace("\r\n", "\n").strip())
+    return [
+        " ".join(line.strip() for line in block.splitlines()).strip()
+        for block in blocks
+        if block.strip()
+    ]
 
 
 @dataclass
@@ -49,18 +58,6 @@ class ExchangeFormatError(ValueError):
         self.message = message
 
 
-def clean_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """Numbered lines of copy made fit to store: a NUL is refused, naming its line, since no
-    text may hold one (PostgreSQL refuses it); other control characters are removed, and a
-    vertical tab (a word processor's soft line break) becomes a space (articles.text)."""
-    cleaned = []
-    for number, text in lines:
-        if "\x00" in text:
-            raise ExchangeFormatError(number, NUL_MESSAGE)
-        cleaned.append((number, clean_text(text, one_line=True)))
-    return cleaned
-
-
 def _unmarked(text: str) -> str:
     return text.lstrip(_BIDI_MARKS + " \t")
 
@@ -71,9 +68,9 @@ def paragraphs_from_lines(
     """Group numbered lines into paragraphs at blank lines, folding soft line breaks.
 
     A question whose answer follows on the next line ("Q: ..." then "A: ...", no blank line
-    between) is split into two paragraphs there. Lines are cleaned first (clean_lines()).
+    between) is split into two paragraphs there. The lines come cleaned (the importer does it,
+    articles.importer.clean_lines).
     """
-    lines = clean_lines(lines)
     answer_marker = ORIGINAL_ANSWER if original else LATIN_ANSWER
     question_marker = ORIGINAL_QUESTION if original else LATIN_QUESTION
     groups: list[list[tuple[int, str]]] = []

@@ -1,4 +1,5 @@
-"""The site-wide app. Its ready() connects the account signal receivers of newsroom/security.py."""
+"""The site itself: settings, root URLs, operations. Its ready() connects, in one place, what
+follows the door's announcement of a change (see docs/architecture.md)."""
 
 from django.apps import AppConfig
 
@@ -8,6 +9,16 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self) -> None:
-        # Stamps the sign-in time on the session at every login, including the first one after
-        # startup, which happens before any middleware module has been imported.
-        from . import security  # noqa: F401
+        from articles import changes, search, translation
+        from public import caching
+
+        # What is derived from stories follows every change the door announces, in every
+        # process (management commands included).
+        for receiver in (
+            caching.on_story_changed,
+            search.on_story_changed,
+            translation.on_story_changed,
+        ):
+            changes.story_changed.connect(
+                receiver, dispatch_uid=f"{receiver.__module__}.on_story_changed"
+            )

@@ -81,8 +81,11 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    # Ours
+    # Ours: the site (settings, URLs, operations), then who may come in, the public site, and
+    # the domain they all build on (imports run that way: see docs/architecture.md).
     "newsroom",
+    "accounts",
+    "public",
     "articles",
     "interviews",
 ]
@@ -96,7 +99,7 @@ MIDDLEWARE = [
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cached public pages for readers without a session, before the rest (articles/caching.py).
-    "articles.caching.CachedPageMiddleware",
+    "public.caching.CachedPageMiddleware",
     # Writes to the story tables that do not come through the door are refused
     # (articles/changes.py).
     "articles.changes.WriteGuardMiddleware",
@@ -110,15 +113,15 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions end after STAFF_IDLE_MINUTES without a request (newsroom/security.py).
-    "newsroom.security.StaffSessionTimeoutMiddleware",
+    "accounts.security.StaffSessionTimeoutMiddleware",
     # The admin asks for the second factor before anything else (newsroom/two_factor.py).
-    "newsroom.two_factor.TwoFactorMiddleware",
+    "accounts.two_factor.TwoFactorMiddleware",
     # "View on site" only for objects the person may open in the admin (newsroom/security.py).
-    "newsroom.security.AdminViewOnSiteGuardMiddleware",
+    "accounts.security.AdminViewOnSiteGuardMiddleware",
     # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
-    "newsroom.security.ImportMapNonceMiddleware",
+    "accounts.security.ImportMapNonceMiddleware",
     # A browser that has just signed in is remembered for the throttling (newsroom/security.py).
-    "newsroom.security.KnownBrowserMiddleware",
+    "accounts.security.KnownBrowserMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -248,7 +251,7 @@ PASSWORD_HASHERS = [
 
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out username+address before the password is even checked.
-    "newsroom.security.LoginThrottleBackend",
+    "accounts.security.LoginThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -270,18 +273,18 @@ if AXES_ACCOUNT_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
     )
 # KNOWN_BROWSER_DAYS=0 holds every browser to the account limit alike.
 KNOWN_BROWSER_DAYS = int(os.environ.get("KNOWN_BROWSER_DAYS", "30"))
-AXES_HANDLER = "newsroom.security.LoginThrottleHandler"
+AXES_HANDLER = "accounts.security.LoginThrottleHandler"
 # "Nadia", " nadia" and "NADIA" are counted as one account.
-AXES_USERNAME_CALLABLE = "newsroom.security.throttled_username"
+AXES_USERNAME_CALLABLE = "accounts.security.throttled_username"
 # Attempts refused during a pause are not counted, so a pause ends AXES_COOLOFF_TIME after the
 # last password actually checked, however long someone keeps trying.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "newsroom.security.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.security.lockout_response"
 # Behind a proxy every request comes from the proxy's address; the real one is then read from
 # X-Forwarded-For, trusting only the last TRUSTED_PROXY_COUNT hops (newsroom/security.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-AXES_CLIENT_IP_CALLABLE = "newsroom.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
 # No table of every successful sign-in with its address: for reporters in the field that would
 # be a record of where they were. Failed attempts are still kept for the lockout.

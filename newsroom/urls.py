@@ -4,15 +4,16 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from articles.caching import public_page
-from articles.sitemaps import SITEMAPS, sitemap_index, sitemap_section
+from public import views as public_views
+from public.caching import public_page
+from public.sitemaps import SITEMAPS, sitemap_index, sitemap_section
 
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("search/", views.search, name="search"),
-    path("robots.txt", views.robots_txt, name="robots"),
+    path("", public_views.home, name="home"),
+    path("search/", public_views.search, name="search"),
+    path("robots.txt", public_views.robots_txt, name="robots"),
     # An index of the sitemaps below, each page of which stays under Google's limits.
     path(
         "sitemap.xml",
@@ -27,10 +28,10 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("healthz", views.healthz, name="healthz"),
-    # Two-factor sign-in steps (newsroom/two_factor.py), before the admin's catch-all URLs.
-    path("admin/2fa/", include("newsroom.two_factor")),
+    # Two-factor sign-in steps (accounts/two_factor.py), before the admin's catch-all URLs.
+    path("admin/2fa/", include("accounts.two_factor")),
     path("admin/", admin.site.urls),
-    path("", include("articles.urls")),
+    path("", include("public.urls")),
 ]
 
 handler500 = "newsroom.views.server_error"

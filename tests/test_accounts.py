@@ -14,8 +14,8 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import security
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
-from newsroom import security
 from tests.conftest import (
     confirmed_totp_device,
     current_totp_code,
@@ -662,7 +662,7 @@ def test_a_code_cannot_be_used_twice():
 
 @pytest.mark.django_db
 def test_a_recovery_code_works_once(client):
-    from newsroom.two_factor import replace_recovery_codes
+    from accounts.two_factor import replace_recovery_codes
 
     editor = UserFactory(username="nadia", role=EDITOR)
     confirmed_totp_device(editor)
@@ -682,7 +682,7 @@ def test_a_recovery_code_works_once(client):
 
 @pytest.mark.django_db
 def test_new_recovery_codes_cancel_the_old_ones(editor_client, editor):
-    from newsroom.two_factor import replace_recovery_codes
+    from accounts.two_factor import replace_recovery_codes
 
     old = replace_recovery_codes(editor)
     response = editor_client.post("/admin/2fa/recovery-codes/")

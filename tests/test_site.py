@@ -9,9 +9,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from articles.caching import invalidate_public_pages
 from articles.models import Article, Byline
 from interviews.models import Exchange
+from public.caching import invalidate_public_pages
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -542,7 +542,7 @@ def test_invalidate_public_pages_is_callable_from_other_code(client, page_cache)
 
 
 def test_unknown_query_parameters_share_the_cached_page(client, page_cache, monkeypatch):
-    from articles import caching
+    from public import caching
 
     article = ArticleFactory(published=True)
     client.get(article.get_absolute_url())

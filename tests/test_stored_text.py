@@ -17,10 +17,10 @@ from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from articles.feeds import LatestAtomFeed, LatestFeed
 from articles.models import Byline
-from articles.templatetags.articles import news_article_json_ld
 from interviews.models import Exchange
+from public.feeds import LatestAtomFeed, LatestFeed
+from public.templatetags.articles import news_article_json_ld
 from tests.factories import (
     ArticleFactory,
     BylineFactory,

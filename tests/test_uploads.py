@@ -21,7 +21,7 @@ from PIL import PngImagePlugin
 
 from articles.images import validate_image_file
 from articles.models import Image
-from articles.renditions import renditions_for
+from public.renditions import renditions_for
 from tests.factories import ImageFactory
 from tests.helpers import stored_files
 

@@ -32,7 +32,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from articles import backups, caching, workflow
+from accounts.two_factor import check_code, replace_recovery_codes
+from articles import backups, workflow
 from articles.backups import (
     DATA,
     ExactJSONEncoder,
@@ -43,8 +44,8 @@ from articles.backups import (
 from articles.importer import import_story_file
 from articles.models import Article, Correction, ReviewedSegment
 from articles.roles import EDITOR
-from articles.seeding import seed_archive
-from newsroom.two_factor import check_code, replace_recovery_codes
+from bench.seeding import seed_archive
+from public import caching
 from tests.articles.test_importer import RAQQA, SAMPLE
 from tests.conftest import confirmed_totp_device, current_totp_code, password_only_login
 from tests.factories import (

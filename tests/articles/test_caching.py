@@ -25,8 +25,10 @@ from django.test import RequestFactory
 from django.urls import path
 from django.utils import timezone
 
-from articles import caching
-from articles.caching import (
+from articles.models import Article
+from articles.workflow import transition
+from public import caching
+from public.caching import (
     VERSION_KEY,
     SiteVersion,
     _new_version,
@@ -34,8 +36,6 @@ from articles.caching import (
     lookup,
     public_page,
 )
-from articles.models import Article
-from articles.workflow import transition
 from tests.factories import ArticleFactory, SectionFactory
 from tests.helpers import edit
 from tests.test_outage import GUNICORN, REPO, _child_env, _get, _wait_for
@@ -127,7 +127,7 @@ def test_healthz_names_the_cache_when_it_is_down(client, settings):
 
 def test_the_site_version_is_read_from_the_database_once_then_from_the_cache(client, story):
     cache.clear()
-    with mock.patch("articles.caching._new_version", wraps=_new_version) as version:
+    with mock.patch("public.caching._new_version", wraps=_new_version) as version:
         assert client.get(story.get_absolute_url()).status_code == 200
         assert client.get("/").status_code == 200
     assert version.call_count == 1
@@ -144,7 +144,7 @@ def test_the_fast_path_never_reads_the_database(story, django_assert_num_queries
 
 def test_with_no_cache_pages_are_rendered_without_looking_up_a_version(client, settings, story):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-    with mock.patch("articles.caching.current_version", wraps=current_version) as version:
+    with mock.patch("public.caching.current_version", wraps=current_version) as version:
         response = client.get(story.get_absolute_url())
     assert response.status_code == 200 and "ETag" in response
     assert version.call_count == 0
@@ -394,7 +394,7 @@ def test_with_public_page_cache_seconds_0_nothing_is_cached_or_looked_up(
     client, settings, story, editor
 ):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 0
-    with mock.patch("articles.caching.current_version", wraps=current_version) as version:
+    with mock.patch("public.caching.current_version", wraps=current_version) as version:
         first = client.get(story.get_absolute_url())
         edit(story, by=editor, headline="Bakeries reopen in Douma and Harasta")
         second = client.get(story.get_absolute_url())

@@ -111,7 +111,7 @@ def test_page_cache_invalidation_is_connected_in_a_process_that_never_loads_the_
     probe = (
         "import django; django.setup(); "
         "from articles.changes import story_changed; "
-        "print(any(key[0] == 'articles.caching.on_story_changed' "
+        "print(any(key[0] == 'public.caching.on_story_changed' "
         "for key, *_ in story_changed.receivers))"
     )
     result = subprocess.run(

@@ -10,9 +10,9 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image as PillowImage
 
-from articles.images import is_random_name
+from articles.image_files import is_random_name
 from articles.models import Image
-from articles.renditions import renditions_for
+from public.renditions import renditions_for
 from tests.factories import ImageFactory
 from tests.helpers import stored_files
 

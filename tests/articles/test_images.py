@@ -23,9 +23,10 @@ from PIL import ImageCms, ImageSequence, features
 from PIL.PngImagePlugin import Blend
 
 from articles import images
-from articles.images import clean_copy, delete_stored_files, stored_name
+from articles.image_files import delete_stored_files
+from articles.images import clean_copy, stored_name
 from articles.models import Image
-from articles.renditions import renditions_for
+from public.renditions import renditions_for
 from tests.factories import ArticleFactory, ImageFactory
 from tests.helpers import stored_files
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from articles import changes, revisions
 from articles.importer import (
     StoryFormatError,
+    clean_lines,
     import_story_file,
     import_story_text,
     parse_date,
@@ -17,6 +18,7 @@ from articles.importer import (
 )
 from articles.models import Article, Byline, Contributor, Section
 from interviews.models import Exchange, Interview
+from interviews.parsing import ExchangeFormatError, paragraphs_from_lines, split_exchanges
 from tests.factories import ArticleFactory
 
 DEMO = Path(__file__).resolve().parents[2] / "articles" / "demo"
@@ -464,3 +466,25 @@ def test_the_import_query_count_does_not_grow_with_the_exchanges(editor):
     with CaptureQueriesContext(connection) as many:
         import_story_text(interview_text(20).replace("Many questions", "More questions"), by=editor)
     assert len(many) == len(few)
+
+
+# Lines are cleaned before the questions and answers are read (articles.importer.clean_lines).
+
+
+def numbered(text: str) -> list[tuple[int, str]]:
+    return list(enumerate(text.split("\n"), start=1))
+
+
+def test_a_nul_in_copy_is_refused_naming_its_line():
+    with pytest.raises(ExchangeFormatError) as caught:
+        clean_lines(numbered("Intro\n\nQ: Why\x00?\n\nBecause."))
+    assert caught.value.line == 3
+    assert "NUL" in caught.value.message
+
+
+def test_other_control_characters_in_copy_are_removed_and_a_soft_line_break_is_a_space():
+    paragraphs = paragraphs_from_lines(
+        clean_lines(numbered("Q: Why\vnow?\x07\n\x1b\nA: Be\x08cause."))
+    )
+    _, exchanges = split_exchanges(paragraphs)
+    assert [(e.question, e.answer) for e in exchanges] == [("Why now?", ["Because."])]

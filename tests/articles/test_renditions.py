@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from PIL import Image as PillowImage
 from PIL import ImageFile
 
+from articles.image_files import WIDTHS, delete_renditions
 from articles.models import Image
-from articles.renditions import WIDTHS, delete_renditions, renditions_for, target_widths
+from public.renditions import renditions_for, target_widths
 from tests.factories import (
     ArticleFactory,
     BylineFactory,

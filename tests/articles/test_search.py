@@ -184,7 +184,7 @@ def test_search_matches_the_stored_gin_indexed_vector_not_one_computed_per_story
 @postgresql_only
 def test_common_words_rank_the_newest_matches_and_the_page_says_so(client, monkeypatch):
     monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
-    monkeypatch.setattr("newsroom.views.RANKED_MATCHES", 3)
+    monkeypatch.setattr("public.views.RANKED_MATCHES", 3)
     now = timezone.now()
     for days in range(5):
         ArticleFactory(

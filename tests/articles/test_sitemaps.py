@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article
-from articles.sitemaps import ArticleSitemap
+from public.sitemaps import ArticleSitemap
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_a_deep_sitemap_page_is_one_query_without_a_count_or_the_long_texts(clie
 
 @pytest.mark.usefixtures("small_pages")
 def test_each_page_of_the_story_sitemap_is_cached_apart(client, settings, archive):
-    """The page cache keys pages by the query parameters in articles.caching.PAGE_PARAMETERS;
+    """The page cache keys pages by the query parameters in public.caching.PAGE_PARAMETERS;
     without "p" among them, ?p=2 would be served the cached ?p=1."""
     settings.PUBLIC_PAGE_CACHE_SECONDS = 600
     cache.clear()

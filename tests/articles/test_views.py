@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Byline
-from articles.templatetags.bylines import format_byline, join_names
+from public.templatetags.bylines import format_byline, join_names
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -166,7 +166,7 @@ def test_home_lists_published_stories_only(client):
 
 
 def test_home_shows_every_section_with_its_newest_three_however_old():
-    from newsroom.views import section_groups
+    from public.views import section_groups
 
     busy = SectionFactory(name="Busy", position=2)
     quiet = SectionFactory(name="Quiet", position=1)

@@ -54,19 +54,6 @@ def test_a_bidi_mark_before_the_marker_does_not_hide_it():
     assert exchanges[0].question == "سؤال؟"
 
 
-def test_a_nul_is_refused_naming_its_line():
-    with pytest.raises(ExchangeFormatError) as caught:
-        paragraphs_from_lines(numbered("Intro\n\nQ: Why\x00?\n\nBecause."))
-    assert caught.value.line == 3
-    assert "NUL" in caught.value.message
-
-
-def test_other_control_characters_are_removed_and_a_soft_line_break_is_a_space():
-    paragraphs = paragraphs_from_lines(numbered("Q: Why\vnow?\x07\n\x1b\nA: Be\x08cause."))
-    _, exchanges = split_exchanges(paragraphs)
-    assert [(e.question, e.answer) for e in exchanges] == [("Why now?", ["Because."])]
-
-
 def test_a_question_past_the_limit_is_refused_naming_its_line():
     text = "\n\n".join(f"Q: {n}?\n\n{n}." for n in range(MAX_EXCHANGES + 1))
     with pytest.raises(ExchangeFormatError) as caught:

@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from articles.images import give_random_name, is_random_name, unused_files
+from articles.image_files import give_random_name, is_random_name, unused_files
 from articles.models import Image
 
 # A file younger than this may belong to an upload whose row is not committed yet.

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from .models import Article, Section
+from articles.models import Article, Section
+from articles.text import clean_text
+
 from .pagination import MAX_PAGE, ListingPage
-from .text import clean_text
 
 # Google News reads only stories published in the last two days.
 NEWS_WINDOW = timedelta(days=2)

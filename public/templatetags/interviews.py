@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
-from interviews.models import INSERTION
+from interviews.parsing import INSERTION
 
 register = template.Library()
 
@@ -28,6 +28,6 @@ def insertions(text: str) -> SafeString:
 @register.filter
 def plain_paragraphs(text: str) -> list[str]:
     """Split source text into paragraphs at blank lines (as the source fields store it)."""
-    from interviews.models import paragraphs
+    from interviews.parsing import paragraphs
 
     return paragraphs(text)

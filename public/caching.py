@@ -84,7 +84,7 @@ class SiteVersion:
 
 
 def _new_version() -> SiteVersion:
-    from .models import Article
+    from articles.models import Article
 
     now = datetime.now(tz=UTC)
     upcoming = Article.objects.filter(

@@ -1,14 +1,15 @@
-"""seed_archive: counts, determinism, and the shape of the stories it makes."""
+"""bench/seed.py and bench/seeding.py: counts, determinism, and the shape of the stories made."""
 
+from contextlib import redirect_stderr, redirect_stdout
 from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db.models import Count
 from taggit.models import TaggedItem
 
 from articles.models import Article, Byline
 from articles.search import search_articles
+from bench.seed import main as seed_command
 from interviews.models import Exchange, Interview
 
 pytestmark = pytest.mark.django_db
@@ -22,18 +23,25 @@ def _debug_on(settings):
     settings.DEBUG = True
 
 
-def seed(stories: int = 50, seed: int = 7) -> str:
+class Refused(Exception):
+    """bench/seed.py stopped with a message (argparse's exit)."""
+
+
+def run(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
-    call_command(
-        "seed_archive",
-        f"--stories={stories}",
-        f"--seed={seed}",
-        f"--until={UNTIL}",
-        stdout=out,
-        stderr=err,
-    )
-    assert f"{stories:,}/{stories:,} stories" in err.getvalue()  # the progress bar finished
-    return out.getvalue()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            seed_command(list(args))
+        except SystemExit as stop:
+            if stop.code:
+                raise Refused(err.getvalue()) from None
+    return out.getvalue(), err.getvalue()
+
+
+def seed(stories: int = 50, seed: int = 7) -> str:
+    out, err = run(f"--stories={stories}", f"--seed={seed}", f"--until={UNTIL}")
+    assert f"{stories:,}/{stories:,} stories" in err  # the progress bar finished
+    return out
 
 
 def snapshot() -> list[tuple]:
@@ -131,37 +139,25 @@ def test_another_seed_makes_other_stories():
 def test_refuses_a_seed_already_used_and_bad_counts():
     seed(10, seed=5)
 
-    with pytest.raises(CommandError, match="already holds stories seeded with --seed 5"):
+    with pytest.raises(Refused, match="already holds stories seeded with --seed 5"):
         seed(10, seed=5)
-    with pytest.raises(CommandError, match="at least 1"):
-        call_command("seed_archive", "--stories=0", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(Refused, match="at least 1"):
+        run("--stories=0")
     assert Article.objects.count() == 10
 
 
 def test_refuses_to_run_with_debug_off_and_writes_nothing(settings):
     settings.DEBUG = False
 
-    with pytest.raises(CommandError, match="runs only with DEBUG on.*--force"):
-        call_command(
-            "seed_archive", "--stories=5", "--no-progress", stdout=StringIO(), stderr=StringIO()
-        )
+    with pytest.raises(Refused, match="runs only\\s+with DEBUG on"):
+        run("--stories=5", "--no-progress")
 
     assert not Article.objects.exists()
 
 
 def test_force_seeds_with_debug_off(settings):
     settings.DEBUG = False
-    out = StringIO()
+    out, _ = run("--stories=5", f"--until={UNTIL}", "--no-progress", "--force")
 
-    call_command(
-        "seed_archive",
-        "--stories=5",
-        f"--until={UNTIL}",
-        "--no-progress",
-        "--force",
-        stdout=out,
-        stderr=StringIO(),
-    )
-
-    assert "Seeded 5 stories" in out.getvalue()
+    assert "Seeded 5 stories" in out
     assert Article.objects.published().count() == 5

@@ -6,10 +6,8 @@ uploaded original (possibly huge, with its camera metadata) is never linked from
 """
 
 import functools
-import hashlib
 import logging
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 
@@ -19,12 +17,12 @@ from django.core.files.storage import default_storage
 from PIL import ExifTags, ImageCms, ImageOps
 from PIL import Image as PillowImage
 
-from .images import DECODERS, HIGH_BIT_DEPTH_MODES, eight_bit
-from .models import Image
+from articles.image_files import WIDTHS, rendition_cache_key, rendition_digest
+from articles.images import DECODERS, HIGH_BIT_DEPTH_MODES, eight_bit
+from articles.models import Image
 
 logger = logging.getLogger(__name__)
 
-WIDTHS = (320, 640, 960, 1280, 1600)
 WEBP_QUALITY = 80
 JPEG_QUALITY = 82
 CACHE_SECONDS = 60 * 60 * 24 * 30
@@ -71,26 +69,16 @@ def target_widths(original_width: int) -> list[int]:
     return widths or [WIDTHS[-1]]
 
 
-def _digest(image_pk: int, file_name: str) -> str:
-    # Named after the file as well as the row: a replaced picture gets new names, so no browser or
-    # CDN keeps showing the old one. With the file's random name, the names cannot be guessed.
-    return hashlib.sha256(f"{image_pk}:{file_name}".encode()).hexdigest()[:12]
-
-
-def _key(image_pk: int, file_name: str) -> str:
-    return f"renditions:v1:{image_pk}:{_digest(image_pk, file_name)}"
-
-
 def renditions_for(image: Image | None) -> RenditionSet | None:
     """The renditions of `image`, made now if they do not exist yet; None if it cannot be read."""
     if image is None or not image.file:
         return None
-    key = _key(image.pk, image.file.name)
+    key = rendition_cache_key(image.pk, image.file.name)
     found = cache.get(key)
     if isinstance(found, RenditionSet):
         return found
     try:
-        made = _make(image, _digest(image.pk, image.file.name))
+        made = _make(image, rendition_digest(image.pk, image.file.name))
     except Exception:  # a picture that cannot be read costs the page its picture, not a 500
         logger.exception("Cannot make renditions of image %s (%s)", image.pk, image.file.name)
         return None
@@ -202,51 +190,3 @@ def _in_srgb(image: PillowImage.Image, icc_profile: bytes | None) -> PillowImage
 @functools.cache
 def _srgb() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-
-
-def delete_renditions(
-    image_pk: int, file_name: str, *, width: int | None = None, every_file: bool = False
-) -> int:
-    """Remove now, from storage, the renditions image `image_pk` has of `file_name`.
-
-    With every_file (the image itself is gone), those of its earlier files too. They are listed
-    through the storage API (a folder on disk, a prefix on S3); a storage that cannot list gets
-    the names they would have had. Returns how many files went.
-    """
-    folder = f"renditions/{image_pk}"
-    prefix = f"{folder}/" if every_file else f"{folder}/{_digest(image_pk, file_name)}-"
-    try:
-        names = [f"{folder}/{name}" for name in default_storage.listdir(folder)[1]]
-    except FileNotFoundError:
-        names = []
-    except NotImplementedError:
-        names = [
-            f"{folder}/{_digest(image_pk, file_name)}-{target}.{ext}"
-            for target in {*WIDTHS, *([width] if width else [])}
-            for ext in ("webp", "jpg", "png")
-        ]
-    removed = 0
-    for name in names:
-        if name.startswith(prefix) and default_storage.exists(name):
-            default_storage.delete(name)
-            removed += 1
-    cache.delete(_key(image_pk, file_name))
-    return removed
-
-
-def unused_renditions(files_by_image: dict[int, str]) -> Iterator[str]:
-    """Rendition files of no image, or made from a file their image no longer has.
-
-    `files_by_image` maps each image's id to the name of its file. Renditions of deleted or
-    replaced pictures were left in storage before they went with their image.
-    """
-    try:
-        folders = default_storage.listdir("renditions")[0]
-    except FileNotFoundError:
-        return
-    for folder in folders:
-        name = files_by_image.get(int(folder)) if folder.isdigit() else None
-        current = f"{_digest(int(folder), name)}-" if name else None
-        for file in default_storage.listdir(f"renditions/{folder}")[1]:
-            if current is None or not file.startswith(current):
-                yield f"renditions/{folder}/{file}"

@@ -19,10 +19,9 @@ from django.db import connection, transaction
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from articles.models import Article, Byline, Contributor, Section
+from articles.search import refresh_search_vectors
 from interviews.models import Exchange, Interview
-
-from .models import Article, Byline, Contributor, Section
-from .search import refresh_search_vectors
 
 ARCHIVE_YEARS = 10
 BATCH_SIZE = 1000

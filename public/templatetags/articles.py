@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Image
-from articles.renditions import renditions_for
 from articles.search import snippet_for
 from articles.text import clean_values
+from public.renditions import renditions_for
 
 from .bylines import authors_of
 

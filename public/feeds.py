@@ -10,9 +10,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
-from .models import Article, Section, all_tags
+from articles.models import Article, Section, all_tags
+from articles.text import clean_values
+
 from .templatetags.bylines import authors_of, format_byline
-from .text import clean_values
 
 FEED_SIZE = 30
 

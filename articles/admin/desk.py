@@ -1,0 +1,159 @@
+"""The desk's pages of a story: workflow buttons, bulk moves, the staff preview, paste copy."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from .. import permissions, workflow
+from ..forms import (
+    BoundedDateTimeField,
+    PasteCopyForm,
+)
+from ..models import (
+    Article,
+)
+from ..redirects import safe_next
+
+
+class DeskViews:
+    """The workflow buttons, the bulk moves, the staff preview and paste copy: pages of the story
+    admin (ArticleAdmin mixes this in; it gives _story_or_404 and _page)."""
+
+    # Workflow: each button posts here; workflow.transition() decides and records.
+    def transition_view(self, request, pk, name):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        back = safe_next(request, reverse("admin:articles_article_change", args=[pk]))
+        publish_at = None
+        if name == "schedule":
+            field = BoundedDateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+            try:
+                publish_at = field.clean(request.POST.get("publish_at", ""))
+            except forms.ValidationError:
+                self.message_user(
+                    request, "Give the publication time as a date and a time.", messages.ERROR
+                )
+                self._keep_move(request, obj, name)
+                return redirect(back)
+        try:
+            change = workflow.transition(
+                obj,
+                name,
+                by=request.user,
+                comment=request.POST.get("comment", ""),
+                publish_at=publish_at,
+            )
+        except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+            self.message_user(request, f"“{obj}”: {refusal}", messages.ERROR)
+            self._keep_move(request, obj, name)
+            return redirect(back)
+        spec = workflow.TRANSITIONS[name]
+        self.message_user(
+            request,
+            f"“{obj}”: {spec.label.lower()} done; the story is now "
+            f"{Article.Status(change.to_status).label.lower()}.",
+            messages.SUCCESS,
+        )
+        if not self.has_view_permission(request, obj):
+            return redirect("admin:index")
+        return redirect(back)
+
+    KEPT_MOVE = "desk:kept-move"
+
+    def _keep_move(self, request, obj, name):
+        """A refused move keeps its comment and time for the panel to show again (the words of a
+        withdrawal reason must not be lost because a colleague moved the story first)."""
+        comment = request.POST.get("comment", "")
+        if comment.strip() or request.POST.get("publish_at"):
+            request.session[self.KEPT_MOVE] = {
+                "story": obj.pk,
+                "transition": name,
+                "comment": comment[:10_000],
+                "publish_at": request.POST.get("publish_at", "")[:40],
+            }
+
+    def _kept_move(self, request, obj):
+        kept = request.session.get(self.KEPT_MOVE)
+        if not kept or kept.get("story") != obj.pk:
+            return None
+        del request.session[self.KEPT_MOVE]
+        return kept
+
+    # Bulk actions for editors: each story goes through workflow.transition() on its own.
+    def _move_selected(self, request, queryset, name):
+        moved = 0
+        for article in queryset:
+            try:
+                workflow.transition(article, name, by=request.user)
+                moved += 1
+            except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+                self.message_user(request, f"“{article}”: {refusal}", messages.WARNING)
+        if moved:
+            label = workflow.TRANSITIONS[name].label.lower()
+            self.message_user(
+                request,
+                f"{label.capitalize()}: {moved} stor{'y' if moved == 1 else 'ies'} moved.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Approve selected stories", permissions=["desk"])
+    def approve_selected(self, request, queryset):
+        self._move_selected(request, queryset, "approve")
+
+    @admin.action(description="Send selected stories to translation review", permissions=["desk"])
+    def send_selected_to_translation_review(self, request, queryset):
+        self._move_selected(request, queryset, "send_to_translation_review")
+
+    @admin.action(description="Publish selected stories now", permissions=["desk"])
+    def publish_selected(self, request, queryset):
+        self._move_selected(request, queryset, "publish")
+
+    def has_desk_permission(self, request):
+        return permissions.is_editor(request.user)
+
+    # Staff preview: the story as readers will see it, in whatever state it is in.
+    def preview_view(self, request, pk):
+        self._story_or_404(request, pk)
+        article = Article.objects.for_page().prefetch_related("corrections").get(pk=pk)
+        template = (
+            "interviews/interview_detail.html"
+            if article.is_interview
+            else "articles/article_detail.html"
+        )
+        response = TemplateResponse(request, template, {"article": article, "is_preview": True})
+        # A draft is nobody's business outside the newsroom: never cached, never indexed.
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def paste_copy_view(self, request):
+        if not permissions.can_add_article(request.user):
+            raise PermissionDenied
+        from .. import importer
+
+        form = PasteCopyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                story = importer.parse_story(form.cleaned_data["text"], filename="pasted copy")
+                result = importer.save_story(story, by=request.user)
+            except importer.StoryFormatError as error:
+                form.add_error("text", str(error))
+            except PermissionDenied as refusal:
+                form.add_error("text", str(refusal))
+            else:
+                level = messages.WARNING if result.action == "skipped" else messages.SUCCESS
+                self.message_user(request, result.message, level)
+                return redirect(reverse("admin:articles_article_change", args=[result.article.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Paste copy",
+            "form": form,
+            "opts": self.opts,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/articles/article/paste_copy.html", context)

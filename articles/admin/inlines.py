@@ -1,0 +1,129 @@
+"""The story form's inlines: credits, corrections, the interviewee and the exchanges.
+
+Who may add, change and delete a story's parts is articles/permissions.py's to say
+(StoryPartInline); the interview parts' fields and layout are the interviews app's
+(interviews/admin.py).
+"""
+
+from django import forms
+from django.contrib import admin
+
+from interviews import admin as interviews_admin
+from interviews.models import Exchange, Interview
+
+from .. import permissions
+from ..forms import (
+    CleanTextMixin,
+    OrderedInlineFormSet,
+    PositionedRowForm,
+)
+from ..models import (
+    Byline,
+    Correction,
+)
+
+
+class StoryPartInline:
+    """Who may add, change and delete a story's parts is articles/permissions.py's to say, on
+    top of the model permissions. Mixed in before admin.TabularInline or StackedInline."""
+
+    # Changing existing rows: the story's structure by default; exchanges loosen it so that a
+    # translator can work inside them.
+    change_rule = staticmethod(permissions.can_change_credits)
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if self.has_add_permission(request, obj) else 0
+
+    def has_add_permission(self, request, obj=None):
+        allowed = super().has_add_permission(request, obj)
+        return allowed and permissions.can_change_credits(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and self.change_rule(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and permissions.can_change_credits(request.user, obj)
+
+
+class BylineForm(PositionedRowForm):
+    class Meta:
+        model = Byline
+        fields = ("position", "contributor", "role")
+
+
+class BylineInline(StoryPartInline, admin.TabularInline):
+    """Credits in the order the story names them; renumber the positions to reorder."""
+
+    model = Byline
+    form = BylineForm
+    formset = OrderedInlineFormSet
+    extra = 1
+    autocomplete_fields = ("contributor",)
+    ordering = ("position",)
+
+
+class CorrectionInline(admin.TabularInline):
+    """Public corrections: editors append them to published stories; nobody rewrites one."""
+
+    model = Correction
+    extra = 0
+    fields = ("text", "created_at", "created_by")
+    readonly_fields = ("created_at", "created_by")
+    can_delete = False
+    verbose_name_plural = "public corrections"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if self.has_add_permission(request, obj) else 0
+
+    # The story's rules, not the Correction model's own permissions, decide here.
+    def has_view_permission(self, request, obj=None):
+        return obj is not None and permissions.can_view_article(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return permissions.can_add_correction(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InterviewForm(CleanTextMixin, forms.ModelForm):
+    class Meta:
+        model = Interview
+        fields = ("interviewee_name", "interviewee_description")
+
+
+class InterviewInline(StoryPartInline, interviews_admin.InterviewInline):
+    form = InterviewForm
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # No second interviewee; the empty form only for someone who may fill it in.
+        if obj is not None and hasattr(obj, "interview"):
+            return 0
+        return super().get_extra(request, obj, **kwargs)
+
+
+class ExchangeForm(CleanTextMixin, PositionedRowForm):
+    class Meta:
+        model = Exchange
+        fields = ("position", "question", "answer", "question_original", "answer_original")
+        widgets = interviews_admin.EXCHANGE_WIDGETS
+
+
+class ExchangeInline(StoryPartInline, interviews_admin.ExchangeInline):
+    """Questions and answers, in the order the position numbers give; renumber to reorder."""
+
+    form = ExchangeForm
+    formset = OrderedInlineFormSet
+
+    change_rule = staticmethod(permissions.can_change_exchanges)
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = permissions.editable_exchange_fields(request.user, obj)
+        if editable is None:
+            return ()
+        return tuple(f for f in ExchangeForm.Meta.fields if f not in editable)

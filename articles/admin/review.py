@@ -1,0 +1,60 @@
+"""Translation review in the desk: a story's source and translation, segment by segment."""
+
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from .. import changes, permissions, translation, workflow
+from ..models import (
+    Article,
+)
+
+
+class TranslationReviewViews:
+    """Source and translation side by side, segment by segment (mixed into ArticleAdmin)."""
+
+    # Translation review: source and translation side by side, segment by segment.
+    def translation_review_view(self, request, pk):
+        obj = self._story_or_404(request, pk)
+        may_confirm = permissions.can_review_translation(request.user, obj) and (
+            obj.status != Article.Status.TRANSLATION_REVIEW
+        )
+        if request.method == "POST":
+            stale = {row.segment.key for row in translation.stale_segments(obj)}
+            if not may_confirm:
+                self.message_user(
+                    request,
+                    "You cannot confirm this translation now. In translation review, pass it "
+                    "with the button below.",
+                    messages.ERROR,
+                )
+            elif not stale:
+                self.message_user(request, "Nothing has changed since the last review.")
+            else:
+                try:
+                    changes.confirm_translation(obj, by=request.user, keys=stale)
+                except changes.ChangeRefused as refusal:
+                    self.message_user(request, str(refusal), messages.ERROR)
+                    return redirect("admin:articles_article_translation", pk=pk)
+                self.message_user(
+                    request,
+                    f"{len(stale)} changed segment(s) reviewed again by you; the story may be "
+                    "published.",
+                    messages.SUCCESS,
+                )
+            return redirect("admin:articles_article_translation", pk=pk)
+        rows = translation.review(obj)
+        return self._page(
+            request,
+            obj,
+            f"Translation review of “{obj}”",
+            "admin/articles/article/translation_review.html",
+            rows=rows,
+            stale_count=sum(row.is_stale for row in rows),
+            may_confirm=may_confirm,
+            transitions=[
+                t
+                for t in workflow.available_transitions(obj, by=request.user)
+                if t.name in ("pass_translation", "return_translation")
+            ],
+            source_dir="rtl" if obj.original_is_right_to_left else "ltr",
+        )

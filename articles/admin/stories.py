@@ -1,0 +1,376 @@
+"""The story admin: the list, the form and its save through the door, the kept-changes page.
+
+Who may do what to which story is decided in articles/permissions.py; every change goes through
+the door (articles/changes.py). The desk's own pages are mixed in from desk.py, history.py and
+review.py.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html_join
+
+from .. import changes, permissions, search, translation, workflow
+from ..forms import (
+    ArticleAdminForm,
+    BoundedSplitDateTimeField,
+    new_corrections,
+    story_changes,
+)
+from ..models import (
+    Article,
+)
+from .desk import DeskViews
+from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
+from .history import HistoryViews
+from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
+from .review import TranslationReviewViews
+
+# The story fields people type into, in the order the form shows them.
+ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
+# Shown on the form, changed only by the workflow or by saving.
+ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at", "updated_at")
+
+
+@admin.register(Article)
+class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelAdmin):
+    form = ArticleAdminForm
+    list_display = (
+        "headline",
+        "kind",
+        "section",
+        "state",
+        "credits",
+        "tag_list",
+        "published_at",
+        "updated_at",
+    )
+    # By publication date with a filter rather than date_hierarchy, whose year links cost a
+    # DISTINCT over the whole archive on every page (30-40 ms at 100,000 stories).
+    list_filter = (
+        "kind",
+        "section",
+        "status",
+        ("published_at", admin.DateFieldListFilter),
+        TagFilter,
+        ContributorFilter,
+    )
+    # On PostgreSQL get_search_results() uses the stored full-text vector instead, which holds
+    # all of these; these serve SQLite.
+    search_fields = ("headline", "dek", "body", "bylines__contributor__name")
+    search_help_text = "Words of the headline, standfirst, text or questions, or a contributor."
+    list_select_related = ("section",)
+    list_per_page = 50
+    # No COUNT(*) of the whole archive on every filtered page.
+    show_full_result_count = False
+    inlines = (BylineInline, InterviewInline, ExchangeInline, CorrectionInline)
+    actions = ("approve_selected", "send_selected_to_translation_review", "publish_selected")
+    change_form_template = "admin/articles/article/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("headline", "slug", "dek", "body", "kind", "section", "tags")}),
+        ("Lead image", {"fields": ("lead_image",)}),
+        (
+            "Translation",
+            {
+                "fields": ("original_language", "source_headline", "source_dek", "source_body"),
+                "description": "The original-language text the English was translated from.",
+            },
+        ),
+        ("Publication", {"fields": ("published_at", *ARTICLE_RECORD_FIELDS)}),
+    )
+    autocomplete_fields = ("lead_image", "section")
+    change_list_template = "admin/articles/article/change_list.html"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).for_listing()
+        return permissions.visible_articles(queryset, user=request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "published_at" and field is not None:
+            field = BoundedSplitDateTimeField(
+                required=False,
+                widget=field.widget,
+                label=field.label,
+                help_text=field.help_text,
+            )
+        return field
+
+    def get_changelist(self, request, **kwargs):
+        return StoryChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """On PostgreSQL, every word (or the start of one) in the stored full-text vector.
+
+        Django's search would run icontains over every story's text, joined to bylines and so
+        wrapped in DISTINCT: 15-20 s at 100,000 stories. The GIN-indexed vector holds the
+        headline, standfirst, text, exchanges and contributors' names; an exact slug matches too.
+        """
+        if not search.is_postgresql():
+            return super().get_search_results(request, queryset, search_term)
+        query = search.prefix_query(search_term)
+        if query is None:
+            return queryset, False
+        return queryset.filter(Q(search_vector=query) | Q(slug=search_term.strip())), False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and self.has_change_permission(request, obj):
+            # The version the form was loaded with travels with it (optimistic locking).
+            (name, options), *rest = fieldsets
+            fieldsets = [
+                (name, {**options, "fields": (*options["fields"], "loaded_version")}),
+                *rest,
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        limited = permissions.readonly_article_fields(request.user, obj, ARTICLE_FORM_FIELDS)
+        return (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
+
+    # Permissions: all from articles/permissions.py.
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_view_article(request.user, obj)
+
+    def has_add_permission(self, request):
+        return permissions.can_add_article(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_change_article(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_delete_article(request.user, obj)
+
+    # Saving: nothing here writes. save_related() hands the form and its inlines to the door
+    # (articles/changes.py) at once, which decides on the story as it was, writes, records the
+    # revision and the audit row, and announces the change.
+    def save_model(self, request, obj, form, change):
+        pass
+
+    def save_related(self, request, form, formsets, change):
+        edit = story_changes(form, formsets)
+        if change:
+            article, changed = changes.edit_story(form.instance, edit, by=request.user)
+        else:
+            article = changes.create_story(edit, by=request.user)
+            changed = {"story"}
+            form.instance.pk = article.pk
+            form.instance._state.adding = False
+        for name in ("slug", "version", "created_by_id", "created_at", "updated_at"):
+            setattr(form.instance, name, getattr(article, name))
+        for text in new_corrections(formsets):
+            changes.add_correction(article, text, by=request.user)
+            changed.add("corrections")
+        form.door_changed = changed
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        if add:
+            return [{"added": {}}]
+        changed = getattr(form, "door_changed", set())
+        labels = sorted(permissions.CHANGE_LABELS.get(name, name) for name in changed)
+        return [{"changed": {"fields": labels}}] if labels else []
+
+    def delete_model(self, request, obj):
+        changes.delete_story(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            changes.delete_story(article, by=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        for name in ("source_headline", "source_dek", "source_body"):
+            if name in form.base_fields:
+                form.base_fields[name].widget.attrs["dir"] = "auto"
+        if "source_body" in form.base_fields:
+            form.base_fields["source_body"].widget = forms.Textarea(
+                attrs={"rows": 12, "cols": 80, "dir": "auto"}
+            )
+        refusal = getattr(request, "story_refusal", None)
+        if refusal:
+            form = type(form.__name__, (form,), {"refusal": refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:
+                # Never existed, deleted, or no longer one this person may open: the same words
+                # for all three, and what they typed is given back to them.
+                return self.kept_changes_view(request, None, permissions.NOT_YOURS)
+            if not self.has_change_permission(request, obj):
+                # The story moved on (submitted, passed...) while this person had it open.
+                reason = (
+                    f"“{obj}” is now {obj.get_status_display().lower()} and you can no longer "
+                    "change it, so your changes were not saved."
+                )
+                return self.kept_changes_view(request, obj, reason)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except changes.ChangeRefused as refusal:
+            # Everything was rolled back. Show the form again, as typed, with the reason.
+            request.story_refusal = str(refusal)
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (changes.ChangeRefused, PermissionDenied) as refusal:
+            obj = self.get_object(request, unquote(object_id)) if object_id else None
+            return self.kept_changes_view(request, obj, str(refusal))
+
+    def kept_changes_view(self, request, obj, reason):
+        """A save that could not be made: the reason, and everything the person typed, to copy."""
+        typed = kept_text(request.POST)
+        visible = obj is not None and self.has_view_permission(request, obj)
+        return self._page(
+            request,
+            obj if visible else None,
+            "Your changes were not saved",
+            "admin/articles/article/kept_changes.html",
+            reason=reason,
+            typed=typed,
+            status=409,
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        # Eight columns and the filters beside them: with the app list on the left as well, a
+        # 1280px screen left the headlines five lines tall and the dates scrolled out of sight.
+        # The app list is one click away on the home page and in the breadcrumbs.
+        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        context = dict(extra_context or {})
+        if obj is not None:
+            context.update(self._desk_context(request, obj))
+        return super().change_view(request, object_id, form_url, context)
+
+    def _desk_context(self, request, obj):
+        transitions = workflow.available_transitions(obj, by=request.user)
+        kept_move = self._kept_move(request, obj)
+        if kept_move is not None:
+            # Back in its own form if that move is still offered, else shown to copy.
+            kept_move["in_form"] = any(t.name == kept_move["transition"] for t in transitions)
+        return {
+            "transitions": transitions,
+            "kept_move": kept_move,
+            "status_changes": obj.status_changes.select_related("changed_by"),
+            "can_review_translation": obj.is_translated,
+            "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
+            "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "time_zone": timezone.get_current_timezone_name(),
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The desk's own styles; served from our static files, never a CDN.
+        context["media"] = context["media"] + forms.Media(css={"all": ["admin-extra/desk.css"]})
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # The changelist: bylines and tags come from get_queryset()'s prefetch, one query each.
+    @admin.display(description="status", ordering="status")
+    def state(self, obj):
+        return obj.desk_status
+
+    @admin.display(description="credits")
+    def credits(self, obj):
+        return format_html_join(
+            ", ",
+            "{} ({})",
+            ((b.contributor.name, b.get_role_display().lower()) for b in obj.bylines.all()),
+        )
+
+    @admin.display(description="tags")
+    def tag_list(self, obj):
+        return ", ".join(sorted(tag.name for tag in obj.tags.all()))
+
+    # Paste copy: a story file pasted as text, read by the importer.
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        urls = [
+            path("paste/", view(self.paste_copy_view), name="articles_article_paste"),
+            path(
+                "<int:pk>/transition/<str:name>/",
+                view(self.transition_view),
+                name="articles_article_transition",
+            ),
+            path(
+                "<int:pk>/revisions/",
+                view(self.revisions_view),
+                name="articles_article_revisions",
+            ),
+            path(
+                "<int:pk>/revisions/compare/",
+                view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<int:pk>/revisions/<int:history_id>/restore/",
+                view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            path(
+                "<int:pk>/translation/",
+                view(self.translation_review_view),
+                name="articles_article_translation",
+            ),
+            path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
+        ]
+        return urls + super().get_urls()
+
+    def _story_or_404(self, request, pk):
+        obj = self.get_queryset(request).filter(pk=pk).first()
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404("No such story, or not one you may open.")
+        return obj
+
+    def _page(self, request, obj, title, template, status=200, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": obj,
+            "media": forms.Media(css={"all": ["admin-extra/desk.css"]}),
+            **context,
+        }
+        return TemplateResponse(request, template, context, status=status)
+
+
+# The story form's text fields and the inlines' text fields, as the kept-changes page labels them.
+KEPT_FIELDS = {
+    "headline": "Headline",
+    "slug": "Address",
+    "dek": "Standfirst",
+    "body": "Text",
+    "tags": "Tags",
+    "source_headline": "Original headline",
+    "source_dek": "Original standfirst",
+    "source_body": "Original text",
+    "interview-0-interviewee_name": "Interviewee",
+    "interview-0-interviewee_description": "Interviewee's description",
+}
+KEPT_EXCHANGE_FIELDS = {
+    "question": "Question",
+    "answer": "Answer",
+    "question_original": "Original question",
+    "answer_original": "Original answer",
+}
+
+
+def kept_text(data: QueryDict) -> list[tuple[str, str]]:
+    """What a person typed into the story form, labelled, for them to copy when it could not be
+    saved. Only their own words from their own request: nothing is read from the story."""
+    typed = [(label, data.get(name, "")) for name, label in KEPT_FIELDS.items()]
+    for key in data:
+        prefix, _, name = key.rpartition("-")
+        if prefix.startswith("exchanges-") and name in KEPT_EXCHANGE_FIELDS:
+            number = prefix.removeprefix("exchanges-")
+            if is_small_number(number):
+                typed.append((f"{KEPT_EXCHANGE_FIELDS[name]} {int(number) + 1}", data[key]))
+        elif prefix.startswith("corrections-") and name == "text":
+            typed.append(("Correction", data[key]))
+    return [(label, value) for label, value in typed if value.strip()]
