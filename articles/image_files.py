@@ -99,7 +99,7 @@ def give_random_name(image: "Image") -> str:
     with default_storage.open(old, "rb") as handle:
         # Named for what it is: files from before the clean copy may be called anything.
         with PillowImage.open(handle, formats=DECODERS) as picture:
-            extension = EXTENSIONS[STORED_FORMATS[picture.format]]
+            extension = EXTENSIONS[STORED_FORMATS[picture.format or ""]]
         handle.seek(0)
         new = default_storage.save(stored_name(image, f"image.{extension}"), handle)
     from . import changes  # the door, which imports this module

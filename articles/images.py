@@ -15,7 +15,7 @@ import secrets
 import warnings
 from io import BytesIO
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -237,7 +237,7 @@ def clean_copy(file) -> CleanCopy:
 
 def _reencode(data: bytes) -> tuple[bytes, str]:
     with PillowImage.open(BytesIO(data), formats=DECODERS) as source:
-        stored_format = STORED_FORMATS[source.format]
+        stored_format = STORED_FORMATS[source.format or ""]
         icc_profile, loop = source.info.get("icc_profile"), source.info.get("loop")
         if _frames_kept(source) == 1:
             # Turn the pixels the way the camera's orientation tag says, before the tag goes.
@@ -262,7 +262,7 @@ def _storable(image: PillowImage.Image, stored_format: str, keep: tuple[str, ...
     """The picture with only its pixels, in a mode its stored format writes faithfully."""
     # Pillow carries what it read (exif, xmp, comment, dpi, text chunks) in .info and writes
     # some of it back on save; empty it but for what the picture needs.
-    info = {key: image.info[key] for key in keep if key in image.info}
+    info: dict[str | tuple[int, int], Any] = {k: image.info[k] for k in keep if k in image.info}
     if image.mode in HIGH_BIT_DEPTH_MODES:
         image = eight_bit(image)
         info.pop("transparency", None)  # now an alpha channel, if it was there

@@ -14,13 +14,14 @@ here add the story and its state:
 The state itself is never a field anyone edits: articles.workflow.transition() moves it.
 """
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as Staff
+from django.db.models import Model, Q, QuerySet
 
 from .models import Article
 
 Status = Article.Status
-User = AbstractBaseUser | AnonymousUser
+User = Staff | AnonymousUser
 
 # What a change to a story can touch, by name: its fields, and its parts. "exchanges" is their
 # shape (adding, removing, reordering), "exchange_text" the words of exchanges already there.
@@ -311,7 +312,7 @@ def visible_tags(queryset: QuerySet, *, user: User) -> QuerySet:
     return queryset.filter(pk__in=tagged.values("tag_id"))
 
 
-def can_change_library(user: User, model: type, action: str) -> bool:
+def can_change_library(user: User, model: type[Model], action: str) -> bool:
     """Sections, contributors and images: the model permission decides ("add", "change",
     "delete"), held by the roles in articles/roles.py."""
     opts = model._meta

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.urls import reverse
 
 from . import permissions
@@ -51,7 +51,7 @@ QUEUES: list[tuple[str, str, str, str]] = [
 ]
 
 
-def _works(user: AbstractBaseUser, who: str) -> bool:
+def _works(user: User, who: str) -> bool:
     if permissions.is_editor(user):
         return who != "reporter"
     if who == "reporter":
@@ -61,7 +61,7 @@ def _works(user: AbstractBaseUser, who: str) -> bool:
     return False
 
 
-def queues_for(user: AbstractBaseUser) -> list[Queue]:
+def queues_for(user: User) -> list[Queue]:
     """The queues `user` works, each with its oldest-waiting stories first."""
     visible = permissions.visible_articles(Article.objects.all(), user=user)
     result = []

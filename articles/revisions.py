@@ -10,7 +10,7 @@ history is never rewritten.
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.utils.safestring import SafeString
 
 from interviews.models import Exchange, Interview
@@ -53,7 +53,7 @@ class Revision:
     history_id: int
     number: int
     at: datetime
-    by: AbstractBaseUser | None
+    by: User | None
     reason: str
     fields: dict[str, object]
     bylines: list[dict] = field(default_factory=list)

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
@@ -195,13 +195,14 @@ def review(article: Article) -> list[SegmentReview]:
             if record.source_fingerprint == empty:
                 continue  # nothing was there to translate, so nothing went missing
             # Shown before the segment now in its place, or after the list's last one.
+            anchor: str | None
             if place < len(listed):
                 anchor = listed[place].key
             else:
                 anchor = f"after:{listed[-1].key}" if listed else None
             removed_before.setdefault(anchor, []).append(record)
 
-    rows = []
+    rows: list[SegmentReview] = []
     for segment in current:
         rows.extend(_removed_row(r) for r in removed_before.pop(segment.key, []))
         row = SegmentReview(segment, paired.get(segment.key), fingerprint(segment.source))
@@ -213,8 +214,8 @@ def review(article: Article) -> list[SegmentReview]:
             row.flags.append("not in source")
         rows.append(row)
         rows.extend(_removed_row(r) for r in removed_before.pop(f"after:{segment.key}", []))
-    for records in removed_before.values():
-        rows.extend(_removed_row(r) for r in records)
+    for left in removed_before.values():
+        rows.extend(_removed_row(r) for r in left)
     return rows
 
 
@@ -283,7 +284,7 @@ def has_source_text(article: Article) -> bool:
 def record_review(
     article: Article,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     at: datetime | None = None,
     keys: set[str] | None = None,
 ) -> int:
@@ -381,7 +382,7 @@ def word_diff(old: str, new: str) -> SafeString:
     if len(old_words) * len(new_words) > WORD_DIFF_LIMIT:
         return _paragraph_diff(old or "", new or "")
     matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
-    out = []
+    out: list[str] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
             out.append(escape(" ".join(old_words[a1:a2])))
@@ -396,7 +397,7 @@ def word_diff(old: str, new: str) -> SafeString:
 def _paragraph_diff(old: str, new: str) -> SafeString:
     old_parts, new_parts = paragraphs(old), paragraphs(new)
     matcher = difflib.SequenceMatcher(a=old_parts, b=new_parts, autojunk=False)
-    out = []
+    out: list[str] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
             out.extend(escape(part) for part in old_parts[a1:a2])

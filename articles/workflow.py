@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -99,7 +99,7 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def check(article: Article, transition: Transition, *, by: AbstractBaseUser) -> None:
+def check(article: Article, transition: Transition, *, by: User) -> None:
     """Raise if `by` may not make `transition` on `article` now; the message is for the admin."""
     if article.status not in transition.sources:
         raise TransitionNotAllowed(
@@ -140,7 +140,7 @@ def check_translation_is_current(article: Article) -> None:
         )
 
 
-def available_transitions(article: Article, *, by: AbstractBaseUser) -> list[Transition]:
+def available_transitions(article: Article, *, by: User) -> list[Transition]:
     """The moves `by` may make on `article` now, in workflow order: the admin's buttons."""
     available = []
     for spec in TRANSITIONS.values():
@@ -156,7 +156,7 @@ def transition(
     article: Article,
     name: str,
     *,
-    by: AbstractBaseUser,
+    by: User,
     comment: str = "",
     publish_at: datetime | None = None,
 ) -> StatusChange:
@@ -193,7 +193,7 @@ def _apply(
     current: Article,
     spec: Transition,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     comment: str,
     publish_at: datetime | None,
     now: datetime,

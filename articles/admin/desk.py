@@ -17,9 +17,10 @@ from ..models import (
     Article,
 )
 from ..redirects import safe_next
+from .base import StoryAdminBase
 
 
-class DeskViews:
+class DeskViews(StoryAdminBase):
     """The workflow buttons, the bulk moves, the staff preview and paste copy: pages of the story
     admin (ArticleAdmin mixes this in; it gives _story_or_404 and _page)."""
 

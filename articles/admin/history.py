@@ -5,9 +5,10 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
 from .. import changes, permissions, revisions
+from .base import StoryAdminBase
 
 
-class HistoryViews:
+class HistoryViews(StoryAdminBase):
     """Revisions of a story: the list, a comparison of two, a restore (mixed into ArticleAdmin)."""
 
     # Revisions

@@ -7,6 +7,7 @@ Who may add, change and delete a story's parts is articles/permissions.py's to s
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import InlineModelAdmin
 
 from interviews import admin as interviews_admin
 from interviews.models import Exchange, Interview
@@ -23,7 +24,7 @@ from ..models import (
 )
 
 
-class StoryPartInline:
+class StoryPartInline(InlineModelAdmin):
     """Who may add, change and delete a story's parts is articles/permissions.py's to say, on
     top of the model permissions. Mixed in before admin.TabularInline or StackedInline."""
 

@@ -7,9 +7,10 @@ from .. import changes, permissions, translation, workflow
 from ..models import (
     Article,
 )
+from .base import StoryAdminBase
 
 
-class TranslationReviewViews:
+class TranslationReviewViews(StoryAdminBase):
     """Source and translation side by side, segment by segment (mixed into ArticleAdmin)."""
 
     # Translation review: source and translation side by side, segment by segment.

@@ -5,13 +5,14 @@ the door (articles/changes.py). The desk's own pages are mixed in from desk.py, 
 review.py.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, QueryDict
-from django.template.response import TemplateResponse
+from django.http import QueryDict
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -25,6 +26,7 @@ from ..forms import (
 )
 from ..models import (
     Article,
+    ArticleQuerySet,
 )
 from .desk import DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
@@ -39,7 +41,7 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelAdmin):
+class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
     form = ArticleAdminForm
     list_display = (
         "headline",
@@ -88,7 +90,7 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelA
     change_list_template = "admin/articles/article/change_list.html"
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).for_listing()
+        queryset = cast(ArticleQuerySet, super().get_queryset(request)).for_listing()
         return permissions.visible_articles(queryset, user=request.user)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -172,7 +174,7 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelA
     def construct_change_message(self, request, form, formsets, add=False):
         if add:
             return [{"added": {}}]
-        changed = getattr(form, "door_changed", set())
+        changed: set[str] = getattr(form, "door_changed", set())
         labels = sorted(permissions.CHANGE_LABELS.get(name, name) for name in changed)
         return [{"changed": {"fields": labels}}] if labels else []
 
@@ -322,23 +324,6 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelA
         ]
         return urls + super().get_urls()
 
-    def _story_or_404(self, request, pk):
-        obj = self.get_queryset(request).filter(pk=pk).first()
-        if obj is None or not self.has_view_permission(request, obj):
-            raise Http404("No such story, or not one you may open.")
-        return obj
-
-    def _page(self, request, obj, title, template, status=200, **context):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.opts,
-            "original": obj,
-            "media": forms.Media(css={"all": ["admin-extra/desk.css"]}),
-            **context,
-        }
-        return TemplateResponse(request, template, context, status=status)
-
 
 # The story form's text fields and the inlines' text fields, as the kept-changes page labels them.
 KEPT_FIELDS = {
@@ -364,13 +349,13 @@ KEPT_EXCHANGE_FIELDS = {
 def kept_text(data: QueryDict) -> list[tuple[str, str]]:
     """What a person typed into the story form, labelled, for them to copy when it could not be
     saved. Only their own words from their own request: nothing is read from the story."""
-    typed = [(label, data.get(name, "")) for name, label in KEPT_FIELDS.items()]
+    typed = [(label, str(data.get(name, ""))) for name, label in KEPT_FIELDS.items()]
     for key in data:
         prefix, _, name = key.rpartition("-")
         if prefix.startswith("exchanges-") and name in KEPT_EXCHANGE_FIELDS:
             number = prefix.removeprefix("exchanges-")
             if is_small_number(number):
-                typed.append((f"{KEPT_EXCHANGE_FIELDS[name]} {int(number) + 1}", data[key]))
+                typed.append((f"{KEPT_EXCHANGE_FIELDS[name]} {int(number) + 1}", str(data[key])))
         elif prefix.startswith("corrections-") and name == "text":
-            typed.append(("Correction", data[key]))
+            typed.append(("Correction", str(data[key])))
     return [(label, value) for label, value in typed if value.strip()]
