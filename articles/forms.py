@@ -1,6 +1,8 @@
 """Admin forms: the story form, the ordered-rows formset of bylines and exchanges, paste copy,
 the image form."""
 
+from typing import Any, cast
+
 from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
@@ -25,7 +27,7 @@ from .slugs import unique_slug
 from .text import clean_values
 
 
-class CleanTextMixin:
+class CleanTextMixin(forms.ModelForm):
     """A form step that cleans every text value (articles.text.clean_text) once the fields have
     checked theirs: control characters out, line endings made plain, one-line fields on one line.
 
@@ -34,8 +36,8 @@ class CleanTextMixin:
     super().clean() first and so works on the cleaned text.
     """
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or self.cleaned_data
         texts = {name: cleaned[name] for name in self.fields if name in cleaned}
         for name, value in clean_values(texts, model=self._meta.model).items():
             if value == cleaned[name]:
@@ -56,7 +58,8 @@ class PositionedRowForm(forms.ModelForm):
     the database, where a swap of two numbers would look like a clash with the row's old self."""
 
     def _get_validation_exclusions(self):
-        return {*super()._get_validation_exclusions(), "position"}
+        # A private ModelForm hook (no public one chooses the fields validate_unique() skips).
+        return {*super()._get_validation_exclusions(), "position"}  # type: ignore[misc]
 
 
 class OrderedInlineFormSet(forms.BaseInlineFormSet):
@@ -117,7 +120,7 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
                 position = following
                 following += 1
                 form.cleaned_data[self.position_field] = position
-                setattr(form.instance, self.position_field, position)
+                setattr(form.instance, self.position_field, position)  # type: ignore[attr-defined]
             seen[position] = seen.get(position, 0) + 1
         clashes = sorted(p for p, count in seen.items() if count > 1)
         if clashes:
@@ -139,7 +142,7 @@ class OrderedInlineFormSet(forms.BaseInlineFormSet):
             for form in self.initial_forms
             if form.instance.pk is not None
             and (
-                (self.can_delete and self._should_delete_form(form))
+                (self.can_delete and self._should_delete_form(form))  # type: ignore[attr-defined]
                 or self.position_field in form.changed_data
             )
         ]
@@ -379,7 +382,7 @@ class ImageAdminForm(forms.ModelForm):
         # The file is stored under a random name, so the length of its own name does not matter.
         # (A person who may only view images gets the form without it.)
         if "file" in self.fields:
-            self.fields["file"].max_length = None
+            cast(forms.FileField, self.fields["file"]).max_length = None
 
     def clean_file(self):
         file = self.cleaned_data["file"]

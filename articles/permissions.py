@@ -14,11 +14,17 @@ here add the story and its state:
 The state itself is never a field anyone edits: articles.workflow.transition() moves it.
 """
 
+from datetime import datetime
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as Staff
 from django.db.models import Model, Q, QuerySet
 
-from .models import Article
+from .models import Article, Image
+
+if TYPE_CHECKING:
+    from taggit.models import Tag
 
 Status = Article.Status
 User = Staff | AnonymousUser
@@ -251,7 +257,7 @@ def can_add_correction(user: User, article: Article | None) -> bool:
     )
 
 
-def history_horizon(user: User, article: Article):
+def history_horizon(user: User, article: Article) -> datetime | None:
     """From when `user` may read a story's revisions: None for all of them (editors, and the
     story's own reporters), else the moment it first left draft (what a translator was given)."""
     if is_editor(user) or is_own(article, user):
@@ -276,7 +282,7 @@ def can_delete_tags(user: User) -> bool:
     return bool(is_editor(user) and user.has_perm("taggit.delete_tag"))
 
 
-def visible_images(queryset: QuerySet, *, user: User) -> QuerySet:
+def visible_images(queryset: QuerySet[Image], *, user: User) -> QuerySet[Image]:
     """The pictures `user` may browse in the library. Editors see them all; anyone else the ones
     they uploaded, the ones on stories they may open or that are published, and contributors'
     portraits: a picture on another reporter's draft (a face, a place) stays theirs."""
@@ -295,7 +301,7 @@ def visible_images(queryset: QuerySet, *, user: User) -> QuerySet:
     )
 
 
-def visible_tags(queryset: QuerySet, *, user: User) -> QuerySet:
+def visible_tags(queryset: QuerySet["Tag"], *, user: User) -> QuerySet["Tag"]:
     """The tags `user` may browse: all for editors; for anyone else those on stories they may
     open or that are published (a tag on another's draft can say what it is about)."""
     if is_editor(user):

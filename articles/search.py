@@ -7,6 +7,7 @@ exchanges or a contributor's name (on_story_changed, which the door's announceme
 """
 
 import re
+from typing import Any
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.search import (
@@ -16,12 +17,13 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import connection
-from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import F, Func, OuterRef, Q, Subquery, TextField, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from .models import Article, Byline
+from .models import Article, ArticleQuerySet, Byline
 
 SEARCH_CONFIG = "english"
 # Markers PostgreSQL puts around matched words; they cannot occur in text a person typed, so the
@@ -72,7 +74,7 @@ def mark(snippet: str) -> SafeString:
     return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
 
 
-def search_articles(text: str) -> QuerySet[Article]:
+def search_articles(text: str) -> ArticleQuerySet:
     """Published stories matching `text`, best first, each with a `snippet_html` attribute
     (set when the page is iterated; see SearchResults)."""
     text = clean_query(text)
@@ -88,7 +90,7 @@ def _exchanges_text() -> Coalesce:
     """All of a story's questions and answers as one text (a correlated subquery)."""
     from interviews.models import Exchange
 
-    text = TextField()
+    text: Any = TextField()
     # Only an interview's page shows its exchanges, so only an interview is found by them.
     exchanges = Subquery(
         Exchange.objects.filter(article=OuterRef("pk"), article__kind=Article.Kind.INTERVIEW)
@@ -99,7 +101,7 @@ def _exchanges_text() -> Coalesce:
     return Coalesce(exchanges, Value(""), output_field=text)
 
 
-def document_vector() -> SearchVector:
+def document_vector() -> CombinedExpression:
     """What a story is found by, and how much each part weighs: headline A, dek and contributor
     names B, body and exchanges C. Also the expression to store in a SearchVectorField:
     Article.objects.filter(pk=...).update(search_vector=document_vector())."""
@@ -139,7 +141,7 @@ def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
             refresh_search_vectors(ids[start : start + REFRESH_BATCH])
 
 
-def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
+def _postgresql(published: ArticleQuerySet, words: str) -> ArticleQuerySet:
     query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
     # Words most stories contain match tens of thousands of them; ranking them all costs a
     # second. Readers of news want the recent ones: rank among the newest matches only, which
@@ -177,7 +179,7 @@ def _postgresql(published: QuerySet[Article], words: str) -> QuerySet[Article]:
     )
 
 
-def _fallback(published: QuerySet[Article], text: str) -> QuerySet[Article]:
+def _fallback(published: ArticleQuerySet, text: str) -> ArticleQuerySet:
     """SQLite and other databases: every word must appear somewhere (case-insensitive)."""
     condition = Q()
     for word in text.split()[:8]:

@@ -265,7 +265,9 @@ SEGMENT_PARTS = frozenset(
 )
 
 
-def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
+def on_story_changed(
+    sender: object, *, article_ids: set[int], changed: set[str], **kwargs: object
+) -> None:
     """Keep the stored staleness of the changed stories current (the door announces)."""
     if not changed & SEGMENT_PARTS:
         return

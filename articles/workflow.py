@@ -275,7 +275,11 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
     for pk in due.values_list("pk", flat=True):
         with door(), transaction.atomic():
             current = Article.objects.select_for_update().get(pk=pk)
-            if current.status != Status.SCHEDULED or current.published_at > now:
+            if (
+                current.status != Status.SCHEDULED
+                or current.published_at is None
+                or current.published_at > now
+            ):
                 continue  # another run, or an editor, got there first
             try:
                 check_translation_is_current(current)

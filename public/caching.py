@@ -39,6 +39,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
@@ -136,9 +137,11 @@ def _etag(content: bytes) -> str:
     return '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
 
 
-def _finish(request: HttpRequest, response: HttpResponse, last_modified: float | None):
+def _finish(
+    request: HttpRequest, response: HttpResponse, last_modified: float | None
+) -> HttpResponse:
     """Add validators and caching headers, and turn a matching conditional request into 304."""
-    if not getattr(response, "is_rendered", True):
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.render()
     if "ETag" not in response:
         response["ETag"] = _etag(response.content)
@@ -147,9 +150,12 @@ def _finish(request: HttpRequest, response: HttpResponse, last_modified: float |
     # Browsers keep the page but ask again every time: a correction is seen at once, and an
     # unchanged page costs a 304 with no body.
     patch_cache_control(response, max_age=0, must_revalidate=True)
-    return get_conditional_response(
-        request, etag=response["ETag"], last_modified=last_modified, response=response
+    # Whole seconds, as Last-Modified and If-Modified-Since carry them.
+    seconds = None if last_modified is None else int(last_modified)
+    conditional = get_conditional_response(
+        request, etag=response["ETag"], last_modified=seconds, response=response
     )
+    return conditional or response  # None only when no response is given
 
 
 # The only query parameters a public page reads (p: a sitemap's page). Others (utm_source, cache
@@ -206,6 +212,12 @@ def _is_shared(request: HttpRequest, response: HttpResponse) -> bool:
     return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
 
 
+# Where lookup() keeps its answer on the request, for the view to reuse after the middleware.
+LOOKUP_ATTRIBUTE = "_public_page_lookup"
+# A page as the cache holds it: status, body, headers.
+CachedPage = tuple[int, bytes, list[tuple[str, str]]]
+
+
 class CacheUnavailable(Exception):
     """The cache server did not answer; the page is rendered without it."""
 
@@ -222,20 +234,21 @@ def lookup(
     CACHE_URL=db:// its two cache reads are themselves queries, of the cache table.)
     Raises CacheUnavailable, again on every call for the request, when the cache did not answer.
     """
-    if not hasattr(request, "_public_page_lookup"):
+    if not hasattr(request, LOOKUP_ATTRIBUTE):
+        found: tuple[SiteVersion, CachedPage | None] | None
         try:
             version = current_version(create=not from_cache_only)
             if version is None:
                 return None, None
-            cached = cache.get(_page_key(request, version))
+            found = (version, cache.get(_page_key(request, version)))
         except CACHE_ERRORS:
             logger.exception("Public page cache unreachable; rendering %s uncached", request.path)
-            request._public_page_lookup = None
-        else:
-            request._public_page_lookup = (version, cached)
-    if request._public_page_lookup is None:
+            found = None
+        setattr(request, LOOKUP_ATTRIBUTE, found)
+    looked_up: tuple[SiteVersion, CachedPage | None] | None = getattr(request, LOOKUP_ATTRIBUTE)
+    if looked_up is None:
         raise CacheUnavailable
-    version, cached = request._public_page_lookup
+    version, cached = looked_up
     if cached is None:
         return version, None
     status, content, headers = cached
@@ -255,7 +268,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     """Cache a public view's successful GET responses under the site version; answer 304s."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not is_cacheable(request):
             return _uncached(request, view(request, *args, **kwargs))
         try:
@@ -264,10 +277,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return _uncached(request, view(request, *args, **kwargs))
         if response is not None:
             return response
+        if version is None:  # lookup() makes a version unless asked from the cache only
+            return _uncached(request, view(request, *args, **kwargs))
         response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
-        if not getattr(response, "is_rendered", True):
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
             response.render()  # before _is_shared(): a template reads the session here
         if not _is_shared(request, response):
             return response
@@ -331,6 +346,6 @@ class CachedPageMiddleware:
             return None
 
 
-def on_story_changed(sender, **kwargs) -> None:
+def on_story_changed(sender: object, **kwargs: object) -> None:
     """Any change the door announces may show on any page: start a new site version."""
     invalidate_public_pages()

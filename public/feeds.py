@@ -3,6 +3,8 @@
 A tag's feeds, like its page, exist only while the tag is on a published story.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -23,19 +25,19 @@ class LatestFeed(Feed):
 
     description_template = None
 
-    def title(self, obj=None):
+    def title(self, obj: Any):
         return f"{settings.SITE_NAME}: latest stories"
 
-    def link(self, obj=None):
+    def link(self, obj: Any):
         return "/"
 
-    def description(self, obj=None):
+    def description(self, obj: Any):
         return f"The latest reporting and interviews from {settings.SITE_NAME}."
 
-    def articles(self, obj=None):
+    def articles(self, obj: Any):
         return Article.objects.published()
 
-    def items(self, obj=None):
+    def items(self, obj: Any):
         return self.articles(obj).for_page().latest()[:FEED_SIZE]
 
     def get_feed(self, obj, request):

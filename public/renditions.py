@@ -118,7 +118,8 @@ def _make(image: Image, digest: str) -> RenditionSet:
                 saved = default_storage.save(name, ContentFile(buffer.getvalue()))
                 if saved != name:  # made meanwhile by another request: keep one
                     default_storage.delete(saved)
-    webp, fallback = [], []
+    webp: list[Rendition] = []
+    fallback: list[Rendition] = []
     for name, size, fmt, _ in planned:
         bucket = webp if fmt == "WEBP" else fallback
         bucket.append(Rendition(default_storage.url(name), *size))
@@ -176,7 +177,7 @@ def _in_srgb(image: PillowImage.Image, icc_profile: bytes | None) -> PillowImage
     if not icc_profile or image.mode not in ("RGB", "RGBA", "CMYK"):
         return image
     try:
-        return ImageCms.profileToProfile(
+        converted = ImageCms.profileToProfile(
             image,
             ImageCms.ImageCmsProfile(BytesIO(icc_profile)),
             _srgb(),
@@ -185,6 +186,7 @@ def _in_srgb(image: PillowImage.Image, icc_profile: bytes | None) -> PillowImage
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         logger.warning("Ignoring a colour profile that cannot be applied", exc_info=True)
         return image
+    return converted if converted is not None else image  # None only when converted in place
 
 
 @functools.cache

@@ -90,7 +90,7 @@ class ArticleSitemap(SiteSitemap):
         )
 
     @property
-    def paginator(self) -> UncountedPaginator:
+    def paginator(self) -> UncountedPaginator:  # type: ignore[override]  # Sitemap needs only .page() and .num_pages
         return UncountedPaginator(self.items(), self.limit)
 
     def location(self, item: Article) -> str:
@@ -152,7 +152,7 @@ def sitemap_index(request, sitemaps, **kwargs):
     and every canonical link are on SITE_URL, and a crawler should meet one host only.
     """
     response = sitemap_views.index(request, sitemaps, **kwargs)
-    for entry in response.context_data["sitemaps"]:
+    for entry in (response.context_data or {})["sitemaps"]:
         entry.location = on_site_url(entry.location)
     return response
 

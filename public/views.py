@@ -6,13 +6,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.utils import timezone
 
-from articles.models import Article, Byline, Contributor, Section, all_tags
+from articles.models import Article, ArticleQuerySet, Byline, Contributor, Section, all_tags
 from articles.search import RANKED_MATCHES, search_articles
 
 from .caching import public_page
@@ -33,7 +33,7 @@ def gone(request: HttpRequest, slug: str) -> HttpResponse | None:
     return render(request, "410.html", {"article": withdrawn}, status=410)
 
 
-def story_page_queryset() -> QuerySet[Article]:
+def story_page_queryset() -> ArticleQuerySet:
     """Published stories with everything their page shows, corrections included."""
     return Article.objects.published().for_page().prefetch_related("corrections")
 
@@ -150,8 +150,8 @@ STORIES_PER_SECTION = 3
 @public_page
 def home(request):
     """The lead story, the latest after it, and the newest few of each section."""
-    latest = Article.objects.published().for_listing().without_text().latest()
-    latest = list(latest[: LATEST_COUNT + 1])
+    newest = Article.objects.published().for_listing().without_text().latest()
+    latest = list(newest[: LATEST_COUNT + 1])
     return render(
         request,
         "home.html",
@@ -187,7 +187,7 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
     stories = (
         Article.objects.filter(newest).select_related("section", "lead_image").without_text()
     ).latest()
-    by_section: dict[int, list[Article]] = {}
+    by_section: dict[int | None, list[Article]] = {}
     for article in stories:
         by_section.setdefault(article.section_id, []).append(article)
     return [(section, by_section[section.pk]) for section in sections if section.pk in by_section]

@@ -77,7 +77,7 @@ def news_article_json_ld(article: Article) -> SafeString:
         },
         "keywords": [tag.name for tag in article.tags.all()],
     }
-    if article.section_id:
+    if article.section is not None:
         data["articleSection"] = article.section.name
     lead = image_url(article.lead_image)
     if lead:

@@ -96,7 +96,7 @@ class Command(BaseCommand):
         article, _ = changes.edit_story(
             article,
             changes.StoryChanges(
-                fields={"section": changes.NewSection(credits["section"])},
+                fields={"section": changes.NewSection(str(credits["section"]))},
                 tags=list(credits["tags"]),
                 bylines=[
                     changes.BylineRow(role=Byline.Role.INTERVIEWER, contributor_id=interviewer.pk)
