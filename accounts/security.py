@@ -354,9 +354,9 @@ class AdminViewOnSiteGuardMiddleware:
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         match = request.resolver_match
         if match is None or match.view_name != "admin:view_on_site":
-            return None
+            return
         if not request.user.is_authenticated:
-            return None  # the admin sends the visitor to sign in first
+            return  # the admin sends the visitor to sign in first
         try:
             content_type = ContentType.objects.get_for_id(int(view_kwargs["content_type_id"]))
             model = content_type.model_class()
@@ -368,4 +368,4 @@ class AdminViewOnSiteGuardMiddleware:
         model_admin = admin.site._registry.get(model)
         if model_admin is None or not model_admin.has_view_permission(request, obj):
             raise Http404("No such object.")
-        return None
+        return

@@ -1,3 +1,5 @@
+from contextlib import suppress
+
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
@@ -13,10 +15,8 @@ def keep_roles_in_step(sender, using="default", **kwargs) -> None:
 
     from .roles import sync_roles
 
-    try:
+    with suppress(Permission.DoesNotExist):
         sync_roles(using=using)
-    except Permission.DoesNotExist:
-        pass
 
 
 class ArticlesConfig(AppConfig):

@@ -138,12 +138,11 @@ def can_change_article(user: User, article: Article | None = None) -> bool:
         return True
     if article.pk is None:
         return can_add_article(user)
-    if article.status == Status.DRAFT and user.has_perm("articles.submit_article"):
-        if is_own(article, user):
-            return True
-    if article.status == Status.TRANSLATION_REVIEW and user.has_perm("articles.review_translation"):
-        return True
-    return False
+    if article.status == Status.DRAFT:
+        return user.has_perm("articles.submit_article") and is_own(article, user)
+    return article.status == Status.TRANSLATION_REVIEW and user.has_perm(
+        "articles.review_translation"
+    )
 
 
 def can_delete_article(user: User, article: Article | None = None) -> bool:

@@ -108,9 +108,12 @@ def check(article: Article, transition: Transition, *, by: User) -> None:
         )
     if not by.has_perm(transition.permission):
         raise PermissionDenied(f"You do not have permission to {transition.label.lower()} stories.")
-    if transition.name == "submit" and not by.has_perm("articles.edit_any_article"):
-        if not permissions.is_own(article, by):
-            raise PermissionDenied("Reporters may submit only their own stories.")
+    if (
+        transition.name == "submit"
+        and not by.has_perm("articles.edit_any_article")
+        and not permissions.is_own(article, by)
+    ):
+        raise PermissionDenied("Reporters may submit only their own stories.")
     if transition.name == "approve" and article.is_translated:
         raise TransitionNotAllowed(
             f"This story is translated from {article.original_language_name}: "

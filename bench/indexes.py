@@ -230,7 +230,7 @@ def main() -> None:
             if new_query:
                 details += ["With the change:", "", "```sql", new_query, "```", "", "```"]
                 details += [new_plan, "```", ""]
-    (BENCH / "INDEXES.md").write_text("\n".join(lines + [""] + details).rstrip() + "\n")
+    (BENCH / "INDEXES.md").write_text("\n".join([*lines, "", *details]).rstrip() + "\n")
     print(f"Wrote {BENCH / 'INDEXES.md'}", file=sys.stderr)
 
 

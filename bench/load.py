@@ -148,20 +148,19 @@ def wrk(
         command += ["-H", f"{name}: {value}"]
     script = None
     if paths:
-        listing = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
-        listing.write("\n".join(paths) + "\n")
-        listing.close()
-        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
-        script.write(
-            "local paths = {}\n"
-            f'for line in io.lines("{listing.name}") do paths[#paths + 1] = line end\n'
-            "local i = math.random(#paths)\n"
-            "request = function()\n"
-            "  i = i % #paths + 1\n"
-            '  return wrk.format("GET", paths[i])\n'
-            "end\n"
-        )
-        script.close()
+        # Closed before wrk runs, removed after it: wrk opens them by name.
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+            listing.write("\n".join(paths) + "\n")
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            script.write(
+                "local paths = {}\n"
+                f'for line in io.lines("{listing.name}") do paths[#paths + 1] = line end\n'
+                "local i = math.random(#paths)\n"
+                "request = function()\n"
+                "  i = i % #paths + 1\n"
+                '  return wrk.format("GET", paths[i])\n'
+                "end\n"
+            )
         command += ["-s", script.name]
     command.append(url)
     output = subprocess.run(

@@ -151,7 +151,7 @@ def choose_pages() -> list[tuple[str, str | None, bool]]:
         return f"{page_url}?p={last}" if page_url else None
 
     search = url("search")
-    pages = [
+    return [
         ("home", url("home"), False),
         ("article", url("articles:detail", article.slug), False),
         ("interview", url("articles:detail", interview.slug) if interview else None, False),
@@ -186,7 +186,6 @@ def choose_pages() -> list[tuple[str, str | None, bool]]:
         ("admin change form", url("admin:articles_article_change", interview.pk), True),
         ("translation review", review_url(interview.pk), True),
     ]
-    return pages
 
 
 def staff_client(client_class):

@@ -188,7 +188,7 @@ class AdminSession:
     def save_story(self, pk: int, fields: list[tuple[str, str]], **changes: str) -> Saved:
         """Post the story form back with `changes`, as the Save button does."""
         data = [(k, v) for k, v in fields if k not in changes]
-        data += list(changes.items()) + [("_save", "Save")]
+        data += [*changes.items(), ("_save", "Save")]
         status, body, location = self.request(f"/admin/articles/article/{pk}/change/", data)
         if status == 302 and "/login/" not in location:
             return Saved(True, status, "")

@@ -418,7 +418,7 @@ def main() -> int:
         if "django" in sys.modules and hasattr(connections, "close_all"):
             try:
                 connections.close_all()
-            except Exception:  # noqa: BLE001 - tearing down whatever state it is in
+            except Exception:
                 pass
         stack.down()
 

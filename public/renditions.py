@@ -149,7 +149,7 @@ def _for_screen(source: PillowImage.Image, widest: int, has_alpha: bool) -> Pill
     A JPEG is decoded at a reduced scale (draft): a 40-megapixel photo is read as 2.5, never
     whole. Other formats are decoded whole, then reduced by a whole factor before anything else.
     """
-    shown_width, shown_height = _shown_size(source)
+    shown_width, _ = _shown_size(source)
     if source.format in ("JPEG", "MPO"):
         scale = widest / shown_width
         source.draft(None, (math.ceil(source.width * scale), math.ceil(source.height * scale)))

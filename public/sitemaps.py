@@ -107,7 +107,7 @@ class ArticleSitemap(SiteSitemap):
         claim to have changed today, and search engines ignore dates that prove wrong. Each
         <url> inside the pages carries its own story's date.
         """
-        return None
+        return
 
     def get_urls(self, *args, **kwargs):
         """Each URL also says whether it belongs in the Google News part of the sitemap, and

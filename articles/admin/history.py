@@ -1,5 +1,7 @@
 """A story's revisions in the desk: listed, compared, restored through the door."""
 
+from itertools import pairwise
+
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
@@ -18,7 +20,7 @@ class HistoryViews(StoryAdminBase):
         # What each save changed, against the one before it.
         changed = {
             newer.history_id: revisions.changed_labels(older, newer)
-            for newer, older in zip(every, every[1:], strict=False)
+            for newer, older in pairwise(every)
         }
         return self._page(
             request,
