@@ -1,7 +1,7 @@
 """Who gets which admin page: one table of admin URLs x {anonymous, reporter, translator, editor}.
 
 tests/test_security.py requests every admin URL as every role and checks that nothing leaks or
-breaks; this table says exactly what each person gets, from DESIGN.md's roles as
+breaks; this table says exactly what each person gets, from the roles (README.md) as
 articles/permissions.py implements them: a reporter edits only their own stories and only while
 they are drafts; a translator edits the source text and the translation only while a story is in
 translation review; an editor may do everything on the desk. Accounts are a superuser's job: no
