@@ -1,6 +1,6 @@
 """A wheel deploys: built from the checkout, installed into a fresh virtual environment and run
 from a folder that is not the checkout, it checks, migrates, collects its static files, loads the
-demo and serves its pages, with nothing read from the source tree.
+demo, serves its pages and has the story format's help, with nothing read from the source tree.
 
 The fresh environment gets the project's dependencies by pointing at the ones this test runs with
 (a .pth file), not by downloading them again; the project itself comes only from the wheel.
@@ -123,7 +123,10 @@ def test_the_wheel_installs_the_apps_and_runs_outside_the_checkout(tmp_path):
         "story = client.get('/articles/rebels-is-agree-to-truce-in-south-damascus/')\n"
         "login = client.get('/admin/login/')\n"
         "assert (home.status_code, story.status_code, login.status_code) == (200, 200, 200)\n"
-        "print(home.content.decode(), story.content.decode(), login.content.decode())\n",
+        "print(home.content.decode(), story.content.decode(), login.content.decode())\n"
+        "from articles.admin.desk import story_format_html\n"
+        "print(story_format_html())\n",
     )
     assert "Rebels, IS agree to truce in south Damascus" in page
     assert "Newsroom desk" in page  # newsroom/templates/admin/base_site.html, not the admin's own
+    assert "<h1>The story file format</h1>" in page  # the Paste copy page's help
