@@ -1,4 +1,4 @@
-"""Story files: plain-text copy in, a draft story out (see STORY_FORMAT.md in the shared docs).
+"""Story files: plain-text copy in, a draft story out (the format: docs/story-format.md).
 
 Parsing and saving are separate steps: parse_story() reads the whole file and raises
 StoryFormatError naming the file and line before anything touches the database, and save_story()

@@ -31,8 +31,8 @@ class Transition:
     comment_required: bool = False
 
 
-# Every allowed move and the permission the person making it needs (DESIGN.md, "The editorial
-# workflow"). Roles are groups holding these permissions; see articles/roles.py.
+# Every allowed move and the permission the person making it needs (README.md, "The desk: roles
+# and workflow"). Roles are groups holding these permissions; see articles/roles.py.
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [

@@ -1,9 +1,9 @@
 """Readers get a plain 503 page, never a traceback, while the database is unreachable.
 
-The page is rendered from templates/503.html without a request context: the context processors
-read sections from the database, which is what just failed. Nothing is cached or kept, so the
-site answers normally again as soon as the database does (Django drops a broken connection at
-the end of the request and opens a new one on the next).
+The page is rendered from newsroom/templates/503.html without a request context: the context
+processors read sections from the database, which is what just failed. Nothing is cached or kept,
+so the site answers normally again as soon as the database does (Django drops a broken connection
+at the end of the request and opens a new one on the next).
 
 The page has no stylesheet to fetch, only its own inline <style>, which the Content-Security-Policy
 (style-src 'self') would block. The 503 response allows that one style by its SHA-256, taken from
@@ -32,7 +32,7 @@ FALLBACK_PAGE = (
     "<h1>We will be back in a moment</h1><p>Please try again shortly.</p></html>"
 )
 
-PAGE_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "503.html"
+PAGE_TEMPLATE = Path(__file__).resolve().parent / "templates" / "503.html"
 
 
 def style_hash(css: str) -> str:

@@ -5,26 +5,16 @@ at least DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; see README.md.
 """
 
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
+from newsroom import env
+from newsroom.env import env_bool, env_list
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -132,7 +122,9 @@ WSGI_APPLICATION = "newsroom.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # The site's templates and its admin overrides: named first, so they win over the
+        # admin's own (APP_DIRS finds apps' templates in INSTALLED_APPS order, admin first).
+        "DIRS": [BASE_DIR / "newsroom" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -148,33 +140,7 @@ TEMPLATES = [
 
 # Database: SQLite beside the code unless DATABASE_URL names another, e.g.
 # postgres://postgres@127.0.0.1:5432/newsroom
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DATABASE_POOL", False
-):
-    # psycopg's own pool; it replaces persistent connections, so CONN_MAX_AGE must stay 0.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
-        "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
-    }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Take the write lock when a transaction begins and wait for it, rather than failing with
-    # "database is locked" when two requests that read first both try to write.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-    )
-    # Tests use a file, not a shared in-memory database: in memory, SQLite locks tables instead
-    # of waiting, and the concurrency tests must see the same locking as a real deployment.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"newsroom-test-{os.getpid()}.sqlite3")
-    }
+DATABASES = {"default": env.database(BASE_DIR)}
 
 # Cache: public pages are cached here under a site version, and a story's change forgets that
 # version (articles/caching.py). Every gunicorn worker and every app server must therefore share
@@ -189,47 +155,7 @@ CACHE_URL = os.environ.get("CACHE_URL") or ("locmem://" if DEBUG else "db://")
 # The table migration articles/0008_page_cache_table makes, so that nobody has to remember
 # createcachetable.
 CACHE_TABLE = "newsroom_cache"
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
-            "KEY_PREFIX": "newsroom",
-            # A cache that stops answering costs a second at most, never a hung worker.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-elif CACHE_URL == "db://":
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": CACHE_TABLE,
-            # Django's default of 300 rows would keep few pages of a real site. Past the limit
-            # a third of the rows go, in key order: pages before the site version's own key.
-            "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
-    }
-elif CACHE_URL == "dummy://":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-elif CACHE_URL == "locmem://":
-    if not DEBUG:
-        # Each gunicorn worker would keep its own copy of every page, and a change made through
-        # one worker (or the admin on another app server) would reach none of the others.
-        raise ImproperlyConfigured(
-            "CACHE_URL=locmem:// keeps a separate page cache in every worker process: with DEBUG "
-            "off, a withdrawn or corrected story would still be served by the other workers and "
-            "app servers. Set CACHE_URL=redis://HOST:6379/1 (recommended for a busy site), or "
-            "leave CACHE_URL unset for db://, the page cache in the database (made by migrate), "
-            "or CACHE_URL=dummy:// to cache nothing."
-        )
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-else:
-    # Anything else used to mean local memory, silently: a typo must not turn a shared cache
-    # into one per process.
-    raise ImproperlyConfigured(
-        f"CACHE_URL={CACHE_URL!r} is not one this site knows: redis://HOST:PORT/DB (also "
-        "rediss:// and unix://), db://, locmem:// (with DEBUG on only) or dummy://."
-    )
+CACHES = env.caches(CACHE_URL, debug=DEBUG, cache_table=CACHE_TABLE)
 
 # How long a rendered public page stays in the cache; 0 renders every request. Any change to a
 # story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.
@@ -321,35 +247,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # Media: the file system under MEDIA_ROOT (shared by every app server), or with MEDIA_STORAGE=s3 an
 # S3-compatible bucket through django-storages, configured by its AWS_* variables.
 MEDIA_STORAGE = os.environ.get("MEDIA_STORAGE", "filesystem")
-if MEDIA_STORAGE == "s3":
-    MEDIA_STORAGE_BACKEND = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
-            "custom_domain": os.environ.get("AWS_S3_CUSTOM_DOMAIN") or None,
-            "location": os.environ.get("AWS_LOCATION", "media"),
-            # Uploaded images are public renditions; never overwrite one under the same name.
-            "default_acl": os.environ.get("AWS_DEFAULT_ACL") or None,
-            "querystring_auth": env_bool("AWS_QUERYSTRING_AUTH", False),
-            "file_overwrite": False,
-        },
-    }
-    if not MEDIA_STORAGE_BACKEND["OPTIONS"]["bucket_name"]:
-        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
-    # Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are read by boto3 itself from the
-    # environment (or an instance role), so they never pass through settings.
-elif MEDIA_STORAGE == "filesystem":
-    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
-else:
-    raise ImproperlyConfigured(f"MEDIA_STORAGE is 'filesystem' or 's3', not {MEDIA_STORAGE!r}.")
+MEDIA_STORAGE_BACKEND = env.media_storage(MEDIA_STORAGE)
 STORAGES = {
     "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {

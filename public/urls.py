@@ -1,4 +1,4 @@
-"""Public story URLs (DESIGN.md, "The public site"); mounted at the site root.
+"""Public story URLs (README.md, "The public site"); mounted at the site root.
 
 Feeds are cached and answer conditional requests like the pages (articles.caching).
 """

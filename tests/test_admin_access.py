@@ -1,7 +1,7 @@
 """Who gets which admin page: one table of admin URLs x {anonymous, reporter, translator, editor}.
 
 tests/test_security.py requests every admin URL as every role and checks that nothing leaks or
-breaks; this table says exactly what each person gets, from DESIGN.md's roles as
+breaks; this table says exactly what each person gets, from the roles (README.md) as
 articles/permissions.py implements them: a reporter edits only their own stories and only while
 they are drafts; a translator edits the source text and the translation only while a story is in
 translation review; an editor may do everything on the desk. Accounts are a superuser's job: no
@@ -181,6 +181,7 @@ TABLE = [
     ),
     ("translation review", "get", story("translation", "in_review"), (LOGIN, 200, 200, 200)),
     ("paste copy", "get", admin("articles_article_paste"), (LOGIN, 200, 403, 200)),
+    ("story file format", "get", admin("articles_article_story_format"), (LOGIN, 200, 200, 200)),
     ("tag list", "get", admin("taggit_tag_changelist"), (LOGIN, 200, 200, 200)),
     ("tag add", "get", admin("taggit_tag_add"), (LOGIN, 403, 403, 200)),
     ("tag change", "get", admin("taggit_tag_change", "tag"), (LOGIN, VIEW, VIEW, EDIT)),
@@ -266,6 +267,7 @@ def test_the_table_covers_every_role_and_the_pages_asked_for():
         "preview of own draft",
         "translation review",
         "paste copy",
+        "story file format",
         "tag add",
         "tag change",
         "tag delete",

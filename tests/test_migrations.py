@@ -5,7 +5,9 @@ and write rows through the historical models of the older state, the way a datab
 earlier release holds them. Whatever happens, the database is left at the latest state.
 """
 
+import ast
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -175,3 +177,74 @@ def test_roles_migration_reverses_and_reapplies_cleanly(at_latest_afterwards):
     assert not Group.objects.filter(name__in=ROLE_PERMISSIONS).exists()
     Group = migrate_to(ROLES).get_model("auth", "Group")
     assert Group.objects.filter(name__in=ROLE_PERMISSIONS).count() == 3
+
+
+# Our own packages: a migration that imports one runs today's code, not the code it was made with.
+PROJECT_PACKAGES = {"newsroom", "accounts", "public", "articles", "interviews", "bench", "tests"}
+REPO = Path(__file__).resolve().parents[1]
+
+
+def project_imports_in_code(path: Path) -> list[str]:
+    """Where a migration's own code (its functions, RunPython or not) reaches into our packages.
+
+    Only the field declarations of `operations` may name our modules: Django's migration writer
+    refers to a field's validators, upload_to and choices callables by their import path, and the
+    autodetector compares them with the models', so those references must stay. Anything a
+    migration runs (a backfill, a data fix) uses the historical models and a frozen copy of the
+    logic it needs.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            PROJECT_PACKAGES
+        ):
+            found.append(f"line {node.lineno}: from {node.module} import ...")
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Name):
+                names = [node.id]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in PROJECT_PACKAGES:
+                    found.append(f"line {node.lineno}: {name}")
+    return found
+
+
+MIGRATION_FILES = sorted(
+    path
+    for package in ("newsroom", "accounts", "public", "articles", "interviews")
+    for path in (REPO / package / "migrations").glob("*.py")
+    if path.name != "__init__.py"
+)
+
+
+def test_there_are_migrations_to_scan():
+    assert len(MIGRATION_FILES) >= 10
+
+
+@pytest.mark.parametrize("path", MIGRATION_FILES, ids=lambda path: path.name)
+def test_a_migration_runs_only_its_own_code_and_the_historical_models(path):
+    assert project_imports_in_code(path) == []
+
+
+def test_the_scan_sees_an_import_of_live_code_inside_a_migration_function(tmp_path):
+    migration = tmp_path / "0099_backfill.py"
+    migration.write_text(
+        "from django.db import migrations\n"
+        "import articles.images\n"
+        "def backfill(apps, schema_editor):\n"
+        "    from articles.search import document_vector\n"
+        "    articles.images.stored_name\n"
+    )
+    assert project_imports_in_code(migration) == [
+        "line 4: articles.search",
+        "line 5: articles",
+    ]

@@ -1,4 +1,8 @@
-"""The desk's pages of a story: workflow buttons, bulk moves, the staff preview, paste copy."""
+"""The desk's pages of a story: workflow buttons, bulk moves, the staff preview, paste copy and
+the story file format it reads."""
+
+from functools import cache
+from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,6 +11,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from markdown_it import MarkdownIt
 
 from .. import permissions, workflow
 from ..forms import (
@@ -18,6 +24,25 @@ from ..models import (
 )
 from ..redirects import safe_next
 from .base import StoryAdminBase
+
+# docs/story-format.md, packaged beside this module (a link to it in the checkout), so that the
+# help page works wherever the site is installed.
+STORY_FORMAT = Path(__file__).with_name("story-format.md")
+
+
+def render_document(text: str) -> SafeString:
+    """Markdown to HTML for a help page: CommonMark with tables, and no HTML from the text.
+
+    Raw HTML in the document comes out as text, and links may not be javascript: or the like
+    (markdown-it's own link check), so the page shows what the file says and runs nothing.
+    """
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    return mark_safe(renderer.render(text))
+
+
+@cache
+def story_format_html() -> SafeString:
+    return render_document(STORY_FORMAT.read_text(encoding="utf-8"))
 
 
 class DeskViews(StoryAdminBase):
@@ -158,3 +183,14 @@ class DeskViews(StoryAdminBase):
             "media": self.media + form.media,
         }
         return TemplateResponse(request, "admin/articles/article/paste_copy.html", context)
+
+    def story_format_view(self, request):
+        """The story file format, for everyone on the desk (admin_view keeps others out)."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "The story file format",
+            "opts": self.opts,
+            "document": story_format_html(),
+            "may_paste": permissions.can_add_article(request.user),
+        }
+        return TemplateResponse(request, "admin/articles/article/story_format.html", context)

@@ -296,6 +296,11 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
         urls = [
             path("paste/", view(self.paste_copy_view), name="articles_article_paste"),
             path(
+                "paste/format/",
+                view(self.story_format_view),
+                name="articles_article_story_format",
+            ),
+            path(
                 "<int:pk>/transition/<str:name>/",
                 view(self.transition_view),
                 name="articles_article_transition",

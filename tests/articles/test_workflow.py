@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 Status = Article.Status
 ROLES = ("reporter", "translator", "editor")
 
-# DESIGN.md, "The editorial workflow", written out again independently of workflow.TRANSITIONS:
+# The workflow as README.md tells it, written out again independently of workflow.TRANSITIONS:
 # transition -> (states it leaves, roles that may make it, needs a translated story (None: any)).
 EXPECTED = {
     "submit": ({Status.DRAFT}, {"reporter", "editor"}, None),
