@@ -61,8 +61,8 @@ if DEBUG and any(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # Django
-    "django.contrib.admin",
+    # Django (the admin with the newsroom's own site: accounts/sites.py)
+    "accounts.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -112,14 +112,8 @@ MIDDLEWARE = [
     # Records who made each revision of a story (articles/revisions.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Staff sessions end after STAFF_IDLE_MINUTES without a request (newsroom/security.py).
-    "accounts.security.StaffSessionTimeoutMiddleware",
-    # The admin asks for the second factor before anything else (newsroom/two_factor.py).
-    "accounts.two_factor.TwoFactorMiddleware",
-    # "View on site" only for objects the person may open in the admin (newsroom/security.py).
-    "accounts.security.AdminViewOnSiteGuardMiddleware",
-    # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
-    "accounts.security.ImportMapNonceMiddleware",
+    # The idle sign-out, the second factor, the "view on site" guard and the editor's CSP nonce
+    # are the admin site's own (accounts/sites.py): readers' requests never pay for them.
     # A browser that has just signed in is remembered for the throttling (newsroom/security.py).
     "accounts.security.KnownBrowserMiddleware",
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
