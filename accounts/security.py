@@ -9,7 +9,6 @@ exists.
 import logging
 import time
 import unicodedata
-from collections.abc import Callable
 from datetime import timedelta
 from ipaddress import ip_address
 
@@ -115,7 +114,7 @@ def is_account_paused(request: HttpRequest, credentials: dict | None = None) -> 
 
 # The signed cookie a browser gets when it signs in (see is_known_browser).
 KNOWN_BROWSER_COOKIE = "newsroom_known_browser"
-# Where the sign-in puts the cookie's value until KnownBrowserMiddleware adds it to the response.
+# Where the sign-in puts the cookie's value until hand_known_browser_cookie adds it to the response.
 _KNOWN_BROWSER_VALUE = "newsroom_known_browser_value"
 
 
@@ -153,30 +152,25 @@ def _remember_browser(sender, request, user, **kwargs) -> None:
 user_logged_in.connect(_remember_browser, dispatch_uid="newsroom-remember-browser")
 
 
-class KnownBrowserMiddleware:
-    """Hand a browser that has just signed in its known-browser cookie.
+def hand_known_browser_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give a browser that has just signed in its known-browser cookie, on the sign-in response.
 
     Django's login view makes the response; the user_logged_in signal, which knows the user, has
-    no response to set a cookie on. Only the admin's paths get the cookie back.
+    no response to set a cookie on. The admin's sign-in page (accounts/sites.py) calls this, and
+    the cookie is sent back on the admin's paths only.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        value = getattr(request, _KNOWN_BROWSER_VALUE, None)
-        if value:
-            response.set_cookie(
-                KNOWN_BROWSER_COOKIE,
-                value,
-                max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
-                path=reverse("admin:index"),
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-                samesite="Strict",
-            )
-        return response
+    value = getattr(request, _KNOWN_BROWSER_VALUE, None)
+    if value:
+        response.set_cookie(
+            KNOWN_BROWSER_COOKIE,
+            value,
+            max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
+            path=reverse("admin:index"),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):

@@ -25,7 +25,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from js_asset import Media as AssetMedia
 
-from .security import end_idle_session
+from .security import end_idle_session, hand_known_browser_cookie
 from .two_factor import step_owed
 
 # The stylesheet Tiptap (inside django-prose-editor) inserts as a <style data-tiptap-style>
@@ -85,8 +85,15 @@ class NewsroomAdminSite(admin.AdminSite):
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):
-        """The sign-in page: not an admin view, since strangers must reach it; idle sessions end."""
-        return end_idle_session(request) or super().login(request, extra_context)
+        """The sign-in page, not an admin view since strangers must reach it.
+
+        An idle session ends here too, and a browser that signs in is remembered for the sign-in
+        throttling (accounts/security.py).
+        """
+        signed_out = end_idle_session(request)
+        if signed_out is not None:
+            return signed_out
+        return hand_known_browser_cookie(request, super().login(request, extra_context))
 
     def get_urls(self):
         # Django's "view on site" shortcut, replaced by one that asks first (view_on_site below).

@@ -112,10 +112,9 @@ MIDDLEWARE = [
     # Records who made each revision of a story (articles/revisions.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # The idle sign-out, the second factor, the "view on site" guard and the editor's CSP nonce
-    # are the admin site's own (accounts/sites.py): readers' requests never pay for them.
-    # A browser that has just signed in is remembered for the throttling (newsroom/security.py).
-    "accounts.security.KnownBrowserMiddleware",
+    # The idle sign-out, the second factor, the "view on site" guard, the editor's CSP nonce and
+    # the known-browser cookie are the admin site's own (accounts/sites.py): readers' requests
+    # never pay for them.
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -52,6 +52,7 @@ def test_no_middleware_does_the_admins_work_on_every_request():
         "accounts.two_factor.TwoFactorMiddleware",
         "accounts.security.AdminViewOnSiteGuardMiddleware",
         "accounts.security.ImportMapNonceMiddleware",
+        "accounts.security.KnownBrowserMiddleware",
     }
     assert not gone & set(settings.MIDDLEWARE)
 
@@ -60,7 +61,7 @@ def test_no_middleware_does_the_admins_work_on_every_request():
 def test_readers_pages_never_reach_the_admin_sites_checks(client, editor, no_page_cache):
     article = ArticleFactory(published=True)
     pages = ("/", article.get_absolute_url(), "/search/?q=daraa", "/feeds/latest.rss")
-    checks = ("end_idle_session", "step_owed", "with_import_map_nonce")
+    checks = ("end_idle_session", "step_owed", "with_import_map_nonce", "hand_known_browser_cookie")
     patches = [mock.patch(f"accounts.sites.{name}", side_effect=AssertionError) for name in checks]
     for patch in patches:
         patch.start()
