@@ -1,14 +1,14 @@
 """Account defences around Django's own: login throttling glue and staff session expiry.
 
-Two-factor authentication lives in newsroom/two_factor.py; the settings that turn all of this on
-(PASSWORD_HASHERS, AXES_*, KNOWN_BROWSER_DAYS, CONTENT_SECURITY_POLICY, STAFF_IDLE_MINUTES) are in
-settings.py, and SECURITY.md says why each exists.
+Two-factor authentication lives in accounts/two_factor.py, and the admin site that applies both
+to admin requests in accounts/sites.py; the settings that turn all of this on (PASSWORD_HASHERS,
+AXES_*, KNOWN_BROWSER_DAYS, STAFF_IDLE_MINUTES) are in settings.py, and SECURITY.md says why each
+exists.
 """
 
 import logging
 import time
 import unicodedata
-from collections.abc import Callable
 from datetime import timedelta
 from ipaddress import ip_address
 
@@ -19,18 +19,16 @@ from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
-from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from js_asset import Media as AssetMedia
 
 logger = logging.getLogger("newsroom.security")
 
@@ -116,7 +114,7 @@ def is_account_paused(request: HttpRequest, credentials: dict | None = None) -> 
 
 # The signed cookie a browser gets when it signs in (see is_known_browser).
 KNOWN_BROWSER_COOKIE = "newsroom_known_browser"
-# Where the sign-in puts the cookie's value until KnownBrowserMiddleware adds it to the response.
+# Where the sign-in puts the cookie's value until hand_known_browser_cookie adds it to the response.
 _KNOWN_BROWSER_VALUE = "newsroom_known_browser_value"
 
 
@@ -154,30 +152,25 @@ def _remember_browser(sender, request, user, **kwargs) -> None:
 user_logged_in.connect(_remember_browser, dispatch_uid="newsroom-remember-browser")
 
 
-class KnownBrowserMiddleware:
-    """Hand a browser that has just signed in its known-browser cookie.
+def hand_known_browser_cookie(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give a browser that has just signed in its known-browser cookie, on the sign-in response.
 
     Django's login view makes the response; the user_logged_in signal, which knows the user, has
-    no response to set a cookie on. Only the admin's paths get the cookie back.
+    no response to set a cookie on. The admin's sign-in page (accounts/sites.py) calls this, and
+    the cookie is sent back on the admin's paths only.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        value = getattr(request, _KNOWN_BROWSER_VALUE, None)
-        if value:
-            response.set_cookie(
-                KNOWN_BROWSER_COOKIE,
-                value,
-                max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
-                path=reverse("admin:index"),
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-                samesite="Strict",
-            )
-        return response
+    value = getattr(request, _KNOWN_BROWSER_VALUE, None)
+    if value:
+        response.set_cookie(
+            KNOWN_BROWSER_COOKIE,
+            value,
+            max_age=settings.KNOWN_BROWSER_DAYS * 24 * 60 * 60,
+            path=reverse("admin:index"),
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Strict",
+        )
+    return response
 
 
 class LoginThrottleHandler(AxesDatabaseHandler):
@@ -270,102 +263,28 @@ def session_has_expired(session, *, now: float) -> bool:
     return now - signed_in > settings.SESSION_COOKIE_AGE
 
 
-class StaffSessionTimeoutMiddleware:
-    """Sign staff out of the admin after STAFF_IDLE_MINUTES without a request there.
+def end_idle_session(request: HttpRequest) -> HttpResponse | None:
+    """Sign a session out of the admin after STAFF_IDLE_MINUTES without a request there.
 
     A laptop left open in a café, or seized at a checkpoint, should not still be signed in to
-    the newsroom an hour later. Only admin requests count as activity and only they are checked:
-    the public pages never read the session, so readers' pages stay cacheable and query-free.
+    the newsroom an hour later. Called on admin requests only (every admin page and the sign-in
+    page, by accounts/sites.py; the two-factor steps, by accounts/two_factor.py), and only they
+    count as activity: the public pages never read the session, so readers' pages stay
+    cacheable and query-free. Returns the way to the sign-in page if it ended the session;
+    otherwise notes the activity and returns None.
     """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path_info.startswith("/admin/") and request.user.is_authenticated:
-            now = time.time()
-            session = request.session
-            if session_has_expired(session, now=now):
-                logout(request)
-                messages.info(
-                    request,
-                    "You were signed out after a period without activity. Please sign in again.",
-                )
-                return redirect_to_login(request.get_full_path(), "admin:login")
-            if SIGNED_IN_AT not in session:
-                session[SIGNED_IN_AT] = now
-            if now - session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
-                session[LAST_SEEN_AT] = now
-        return self.get_response(request)
-
-
-# The stylesheet Tiptap (inside django-prose-editor) inserts as a <style data-tiptap-style>
-# element when an editor starts: ProseMirror's own rules (white-space: pre-wrap and the like),
-# constant for a given django-prose-editor release. Allowing exactly this text by its hash is
-# narrower than 'unsafe-inline'. After upgrading django-prose-editor, the browser test in
-# tests/test_headers.py names the new hash if it changed.
-PROSE_EDITOR_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
-
-
-class ImportMapNonceMiddleware:
-    """Let the admin's rich-text editor run under the strict policy, on the pages that have one.
-
-    django-prose-editor loads its modules through an inline ``<script type="importmap">``, which
-    a policy without 'unsafe-inline' blocks unless the tag carries the nonce that django-csp puts
-    in that response's header; and Tiptap inserts one fixed stylesheet, allowed by its hash.
-    Pages without such media never ask for a nonce, so their policy (and every cached public
-    page) stays plain ``script-src 'self'`` and ``style-src 'self'``.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_template_response(self, request: HttpRequest, response):
-        context = getattr(response, "context_data", None)
-        nonce = getattr(request, "csp_nonce", None)
-        if not context or nonce is None:
-            return response
-        for key in ("media", "inline_admin_formsets_media"):
-            media = context.get(key)
-            if isinstance(media, AssetMedia) and media._importmap is not None:
-                context[key] = media.with_nonce(str(nonce))
-                response._csp_update = {"style-src": [PROSE_EDITOR_STYLE_HASH]}
-        return response
-
-
-class AdminViewOnSiteGuardMiddleware:
-    """The admin's "view on site" shortcut answers only for objects the person may open.
-
-    Django's /admin/r/<content type>/<id>/ redirects any staff member to any object's public
-    address, and the address of a draft is its slug: often the headline in so many words. Here
-    the shortcut first asks the object's ModelAdmin (articles/permissions.py for stories) and
-    answers 404 otherwise, the same as for an object that does not exist.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        if match is None or match.view_name != "admin:view_on_site":
-            return
-        if not request.user.is_authenticated:
-            return  # the admin sends the visitor to sign in first
-        try:
-            content_type = ContentType.objects.get_for_id(int(view_kwargs["content_type_id"]))
-            model = content_type.model_class()
-            if model is None:  # a content type whose model is gone
-                raise ObjectDoesNotExist
-            obj = model._default_manager.get(pk=view_kwargs["object_id"])
-        except (KeyError, ValueError, TypeError, ValidationError, ObjectDoesNotExist):
-            raise Http404("No such object.") from None
-        model_admin = admin.site._registry.get(model)
-        if model_admin is None or not model_admin.has_view_permission(request, obj):
-            raise Http404("No such object.")
-        return
+    if not request.user.is_authenticated:
+        return None
+    now = time.time()
+    session = request.session
+    if session_has_expired(session, now=now):
+        logout(request)
+        messages.info(
+            request, "You were signed out after a period without activity. Please sign in again."
+        )
+        return redirect_to_login(request.get_full_path(), "admin:login")
+    if SIGNED_IN_AT not in session:
+        session[SIGNED_IN_AT] = now
+    if now - session.get(LAST_SEEN_AT, 0) >= LAST_SEEN_RESOLUTION:
+        session[LAST_SEEN_AT] = now
+    return None

@@ -1,10 +1,10 @@
 """Two-factor sign-in for the admin: set up an authenticator app, verify a code, recovery codes.
 
 After the password, staff who must use a second factor (editors, anyone who has set one up, or all
-staff with TWO_FACTOR_FOR_ALL_STAFF) are sent here by TwoFactorMiddleware before any other admin
-page answers. The devices are django-otp's: a TOTPDevice for the app and a StaticDevice holding
-ten single-use recovery codes. Wrong codes are throttled per device by django-otp (each failure
-doubles the wait), whichever session they come from.
+staff with TWO_FACTOR_FOR_ALL_STAFF) are sent here (step_owed) by the admin site before any other
+admin page answers (accounts/sites.py). The devices are django-otp's: a TOTPDevice for the app
+and a StaticDevice holding ten single-use recovery codes. Wrong codes are throttled per device by
+django-otp (each failure doubles the wait), whichever session they come from.
 
 Mounted at /admin/2fa/ by newsroom/urls.py, before the admin's own URLs.
 """
@@ -35,6 +35,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from articles import redirects
 from articles.permissions import is_editor
 
+from .security import end_idle_session
+
 logger = logging.getLogger("newsroom.security")
 
 RECOVERY_CODE_COUNT = 10
@@ -60,6 +62,15 @@ def safe_next(request: HttpRequest, default: str = "admin:index") -> str:
 
 def step_url(name: str, next_url: str) -> str:
     return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+def step_owed(request: HttpRequest) -> HttpResponse | None:
+    """The way to the second factor, if this request's user owes one; None if they may go on."""
+    user = request.user
+    if is_required(user) and not user.is_verified():
+        step = "two_factor:verify" if user_has_device(user) else "two_factor:setup"
+        return redirect(step_url(step, request.get_full_path()))
+    return None
 
 
 def qr_code_svg(data: str) -> str:
@@ -106,7 +117,11 @@ def _context(request: HttpRequest, **extra) -> dict:
 
 
 def _staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # These steps are admin requests outside the admin site's views: the idle sign-out applies.
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        signed_out = end_idle_session(request)
+        if signed_out is not None:
+            return signed_out
         user = request.user
         if not (user.is_authenticated and user.is_active and user.is_staff):
             from django.contrib.auth.views import redirect_to_login
@@ -261,32 +276,3 @@ urlpatterns = [
     path("setup/", setup, name="setup"),
     path("recovery-codes/", recovery_codes, name="recovery-codes"),
 ]
-
-
-class TwoFactorMiddleware:
-    """No admin page for a signed-in staff member who owes a second factor, except these steps.
-
-    Enforced here, server side, for every URL under /admin/ (views, autocomplete, exports,
-    history), so a new admin page is covered without anyone remembering to decorate it.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        path_info = request.path_info
-        if path_info.startswith("/admin/") and not self._is_exempt(path_info):
-            user = request.user
-            if is_required(user) and not user.is_verified():
-                step = "two_factor:verify" if user_has_device(user) else "two_factor:setup"
-                return redirect(step_url(step, request.get_full_path()))
-        return self.get_response(request)
-
-    @staticmethod
-    def _is_exempt(path_info: str) -> bool:
-        exempt = (
-            reverse("two_factor:verify").rsplit("/", 2)[0] + "/",
-            reverse("admin:login"),
-            reverse("admin:logout"),
-        )
-        return path_info.startswith(exempt)

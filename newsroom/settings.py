@@ -51,8 +51,8 @@ if DEBUG and any(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # Django
-    "django.contrib.admin",
+    # Django (the admin with the newsroom's own site: accounts/sites.py)
+    "accounts.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,16 +102,9 @@ MIDDLEWARE = [
     # Records who made each revision of a story (articles/revisions.py).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Staff sessions end after STAFF_IDLE_MINUTES without a request (newsroom/security.py).
-    "accounts.security.StaffSessionTimeoutMiddleware",
-    # The admin asks for the second factor before anything else (newsroom/two_factor.py).
-    "accounts.two_factor.TwoFactorMiddleware",
-    # "View on site" only for objects the person may open in the admin (newsroom/security.py).
-    "accounts.security.AdminViewOnSiteGuardMiddleware",
-    # The rich-text editor's inline import map runs under the CSP nonce (newsroom/security.py).
-    "accounts.security.ImportMapNonceMiddleware",
-    # A browser that has just signed in is remembered for the throttling (newsroom/security.py).
-    "accounts.security.KnownBrowserMiddleware",
+    # The idle sign-out, the second factor, the "view on site" guard, the editor's CSP nonce and
+    # the known-browser cookie are the admin site's own (accounts/sites.py): readers' requests
+    # never pay for them.
     # Last, as django-axes requires: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
