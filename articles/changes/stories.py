@@ -39,8 +39,8 @@ from taggit.models import Tag, TaggedItem
 
 from interviews.models import Exchange, Interview
 
-from . import image_files, permissions
-from .models import (
+from .. import image_files, permissions
+from ..models import (
     Article,
     AuditEntry,
     Byline,
@@ -50,9 +50,9 @@ from .models import (
     Section,
     StatusChange,
 )
-from .sanitize import sanitize_html
-from .slugs import unique_slug
-from .text import clean_text, clean_values
+from ..sanitize import sanitize_html
+from ..slugs import unique_slug
+from ..text import clean_text, clean_values
 
 Status = Article.Status
 
@@ -801,7 +801,7 @@ def restore_revision(article: Article, revision: Any, *, by: AbstractBaseUser) -
 def confirm_translation(article: Article, *, by: AbstractBaseUser, keys: set[str]) -> int:
     """Confirm the translation of the segments `keys` of a story past translation review against
     their present source, so that it may be published; returns how many."""
-    from . import translation
+    from .. import translation
 
     before = _lock(article)
     if not permissions.can_view_article(by, before):
@@ -1049,7 +1049,7 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
 
 
 def guarded_tables() -> frozenset[str]:
-    from .models import ReviewedSegment
+    from ..models import ReviewedSegment
 
     tables = {model._meta.db_table for model in (*GUARDED_MODELS, ReviewedSegment)}
     for model in GUARDED_MODELS:
