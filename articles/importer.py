@@ -457,7 +457,7 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser) -> ImportResult:
     """Create the story as a draft of `by`'s, or update their draft with the same address in place.
 
     A story that has moved on in the workflow is left as it is: the desk owns it now. Everything
-    goes through the door (articles/changes.py), which decides on the story as it was before the
+    goes through the door (articles/changes/), which decides on the story as it was before the
     import; an address taken by a story `by` may not change is refused without a word about it.
     The publication time in the copy is used only when `by` may set it (editors); for anyone else
     it is left to the desk, and the result says so.

@@ -572,7 +572,7 @@ class ReviewedSegment(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One change made through the door (articles/changes.py): who did what to which story or
+    """One change made through the door (articles/changes/): who did what to which story or
     library item, and when. Workflow moves have their own rows, StatusChange."""
 
     action = models.CharField(max_length=40)
