@@ -56,7 +56,7 @@ from django.core.serializers.python import Deserializer as PythonDeserializer
 from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 
-from . import changes
+from .. import changes
 
 FORMAT = "newsroom-archive"
 FORMAT_VERSION = 2
