@@ -24,10 +24,10 @@ from interviews.parsing import (
     split_exchanges,
 )
 
-from . import changes, permissions
-from .models import Article, Byline, Contributor, Section, language_choices
-from .slugs import slug_for
-from .text import clean_text
+from .. import changes, permissions
+from ..models import Article, Byline, Contributor, Section, language_choices
+from ..slugs import slug_for
+from ..text import clean_text
 
 ORIGINAL_MARKER = re.compile(r"^\s*-{3,}\s*original\s*-{3,}\s*$", re.IGNORECASE)
 READING_TIME = re.compile(r"^\d+\s*(?:-\s*\d+\s*)?min(?:ute)?s?\.?\s+read$", re.IGNORECASE)
