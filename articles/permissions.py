@@ -1,6 +1,6 @@
 """Who may see, change and delete which story in which state, and which of its fields.
 
-The one place these rules live. The door (articles/changes.py) asks them before every change,
+The one place these rules live. The door (articles/changes/) asks them before every change,
 about the story as it was before the change; the admin asks them to decide what to show. Roles
 are groups of permissions (articles/roles.py); the permissions open the doors, and the functions
 here add the story and its state:

@@ -2,7 +2,7 @@
 
 django-simple-history keeps a historical row for every save of each model. One admin save writes
 the story first and its inline rows just after, so a revision is the story's historical row plus
-the state of its rows up to the story's next save. Restoring a revision (articles/changes.py,
+the state of its rows up to the story's next save. Restoring a revision (articles/changes/,
 restore_revision) writes the old content back as a new save, and so becomes a revision itself;
 history is never rewritten.
 """

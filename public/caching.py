@@ -117,7 +117,7 @@ def invalidate_public_pages() -> None:
     The second time matters: between the change and its commit another request may render
     and cache the old page.
 
-    Called for every change the door (articles/changes.py) announces, through
+    Called for every change the door (articles/changes/) announces, through
     on_story_changed; call it directly only for what changes pages without a story changing.
     """
     _forget_version()

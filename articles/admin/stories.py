@@ -1,7 +1,7 @@
 """The story admin: the list, the form and its save through the door, the kept-changes page.
 
 Who may do what to which story is decided in articles/permissions.py; every change goes through
-the door (articles/changes.py). The desk's own pages are mixed in from desk.py, history.py and
+the door (articles/changes/). The desk's own pages are mixed in from desk.py, history.py and
 review.py.
 """
 
@@ -150,7 +150,7 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
         return permissions.can_delete_article(request.user, obj)
 
     # Saving: nothing here writes. save_related() hands the form and its inlines to the door
-    # (articles/changes.py) at once, which decides on the story as it was, writes, records the
+    # (articles/changes/) at once, which decides on the story as it was, writes, records the
     # revision and the audit row, and announces the change.
     def save_model(self, request, obj, form, change):
         pass

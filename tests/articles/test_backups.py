@@ -322,7 +322,7 @@ def test_a_restore_refuses_to_write_a_table_it_did_not_check(tmp_path, monkeypat
         export_archive(tmp_path / "backup.zip")
         transaction.set_rollback(True)
     unchecked = [table for table in written_tables() if table != "taggit_taggeditem"]
-    monkeypatch.setattr(backups, "written_tables", lambda: unchecked)
+    monkeypatch.setattr(backups.restore, "written_tables", lambda: unchecked)
     before = table_counts()
 
     with pytest.raises(CommandError, match="would write taggit_taggeditem, a table it does not"):

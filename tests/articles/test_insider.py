@@ -285,7 +285,7 @@ def test_two_stories_given_one_address_at_once_is_a_refusal(editor, monkeypatch)
     def taken(article):
         return next(looks, True)
 
-    monkeypatch.setattr(changes, "_address_is_taken", taken)
+    monkeypatch.setattr(changes.stories, "_address_is_taken", taken)
     with pytest.raises(changes.ChangeRefused, match="taken just now"):
         changes.create_story(
             changes.StoryChanges(fields={"headline": "Mine", "slug": "same-address"}), by=editor

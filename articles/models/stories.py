@@ -1,5 +1,5 @@
-"""Stories and who made them: Section, Contributor, Image, Article, Byline and StatusChange, and
-the QuerySets that read them (which tags and contributors readers may see among them)."""
+"""Stories and their credits: Article with its QuerySet, kinds and states, Byline, and which
+tags readers may see among them."""
 
 import math
 import re
@@ -16,13 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django_prose_editor.fields import ProseEditorField
-from simple_history import register as simple_history_register
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from .images import CleanCopy, stored_name, validate_image_file
-from .sanitize import sanitize_html
-from .slugs import unique_slug
+from ..sanitize import sanitize_html
+from ..slugs import unique_slug
+from .library import Contributor, Image, Section
 
 WORDS_PER_MINUTE = 230
 
@@ -37,89 +36,6 @@ def is_right_to_left(language_code: str) -> bool:
     return bool(LANG_INFO.get(language_code, {}).get("bidi", False))
 
 
-class Section(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True, blank=True)
-    description = models.TextField(blank=True)
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Sections are listed by this number, then by name."
-    )
-
-    class Meta:
-        ordering = ["position", "name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Section, self.name, max_length=100, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
-
-
-class Image(models.Model):
-    """A picture the newsroom may publish, with the words that must travel with it."""
-
-    file = models.ImageField(
-        upload_to=stored_name,
-        width_field="width",
-        height_field="height",
-        validators=[validate_image_file],
-        help_text="JPEG, PNG, WebP or GIF.",
-    )
-    alt_text = models.CharField(
-        max_length=300, help_text="What the picture shows, for readers who cannot see it."
-    )
-    caption = models.TextField(blank=True)
-    credit = models.CharField(max_length=200, blank=True)
-    width = models.PositiveIntegerField(editable=False, null=True)
-    height = models.PositiveIntegerField(editable=False, null=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-    # Who put it in the library: besides what is published, the pictures a reporter may browse.
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(alt_text=""), name="image_alt_text_required"),
-        ]
-
-    def __str__(self) -> str:
-        return self.alt_text
-
-    def save(self, *args, **kwargs):
-        # A new upload is stored as a clean re-encoding of its pixels (articles/images.py): no
-        # camera metadata, a random name with its real format's extension. The admin form makes
-        # the copy while validating, so a refusal is a form error; code that sets a file directly
-        # gets it made here, or a ValidationError. Files already stored (and rows restored from
-        # a backup, which do not come through here) are left as they are.
-        if self.file and not self.file._committed and not isinstance(self.file.file, CleanCopy):
-            from .images import clean_copy
-
-            self.file = clean_copy(self.file)
-        super().save(*args, **kwargs)
-
-
-class ContributorQuerySet(models.QuerySet["Contributor"]):
-    def public(self) -> Self:
-        """Contributors credited on a story a reader may see now.
-
-        The public site names no one else, and answers 404 for them as for a name that never
-        existed: a contributor's address is their name, so a page, a feed or a sitemap entry
-        for someone credited only on a draft (or a withdrawn story) would tell anyone who
-        guesses the name that this person works with the newsroom.
-        """
-        credited = Article.objects.published().filter(bylines__contributor=OuterRef("pk"))
-        return self.filter(Exists(credited))
-
-
 class TagQuerySet(models.QuerySet[Tag]):
     def public(self) -> Self:
         """Tags on a story a reader may see now; the public site knows no other (see
@@ -131,42 +47,6 @@ def all_tags() -> TagQuerySet:
     """Every tag, read through TagQuerySet: all_tags().public(). (taggit's Tag keeps its own
     manager, which this app does not replace.)"""
     return TagQuerySet(Tag)
-
-
-class Contributor(models.Model):
-    """Someone credited on stories: staff reporter, freelancer, translator or photographer."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, blank=True)
-    affiliation = models.CharField(
-        max_length=200, blank=True, help_text='Role or affiliation line, e.g. "Reporter in Daraa".'
-    )
-    bio = models.TextField(blank=True)
-    photo = models.ForeignKey(
-        Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="contributor",
-        help_text="The staff account of this contributor, if they have one.",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ContributorQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Contributor, self.name, max_length=200, exclude_pk=self.pk)
-        super().save(*args, **kwargs)
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -497,145 +377,3 @@ class Byline(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contributor} ({self.get_role_display().lower()})"
-
-
-class StatusChange(models.Model):
-    """One move of a story through the workflow: the audit trail, written by transition()."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="status_changes")
-    transition = models.CharField(max_length=40)
-    from_status = models.CharField(max_length=20, choices=Article.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Article.Status.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    changed_at = models.DateTimeField(default=timezone.now)
-    comment = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["changed_at", "pk"]
-        get_latest_by = "changed_at"
-
-    def __str__(self) -> str:
-        return f"{self.article}: {self.from_status} → {self.to_status}"
-
-
-class Correction(models.Model):
-    """A dated public note appended to a story that readers have seen, saying what was wrong."""
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
-    text = models.TextField(help_text="Shown to readers under the story, with today's date.")
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        editable=False,
-    )
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(text=""), name="correction_text_required"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Correction of {self.created_at:%d %b %Y} to “{self.article}”"
-
-
-class ReviewedSegment(models.Model):
-    """One segment of a translated story as its translation was last reviewed.
-
-    The fingerprint of the source text at review time tells which segments changed since; the
-    source text itself is kept so the reviewer can see what changed, word by word.
-    See articles/translation.py.
-    """
-
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="reviewed_segments")
-    key = models.CharField(max_length=60)
-    source_fingerprint = models.CharField(max_length=64)
-    source_text = models.TextField(blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["article", "key"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "key"], name="reviewed_segment_unique_key"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.article}: {self.key}"
-
-
-class AuditEntry(models.Model):
-    """One change made through the door (articles/changes.py): who did what to which story or
-    library item, and when. Workflow moves have their own rows, StatusChange."""
-
-    action = models.CharField(max_length=40)
-    article = models.ForeignKey(
-        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
-    )
-    # What the change was about, as it was called then: a deleted story keeps its headline here.
-    subject = models.CharField(max_length=300)
-    changed = models.JSONField(default=list, blank=True)
-    comment = models.TextField(blank=True)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-        verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["article", "-at"], name="audit_article_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.get_action_display()}: {self.subject}"
-
-    def get_action_display(self) -> str:
-        return AUDIT_ACTIONS.get(self.action, self.action)
-
-
-# What each AuditEntry.action means, in the desk's words.
-AUDIT_ACTIONS = {
-    "story.create": "Story created",
-    "story.edit": "Story edited",
-    "story.import": "Story imported",
-    "story.restore": "Revision restored",
-    "story.delete": "Story deleted",
-    "story.tags": "Tags changed",
-    "correction.add": "Correction added",
-    "translation.confirm": "Translation confirmed",
-    "tag.rename": "Tag renamed",
-    "tag.merge": "Tags merged",
-    "tag.delete": "Tag deleted",
-    "library.add": "Added to the library",
-    "library.change": "Library item changed",
-    "library.delete": "Library item deleted",
-    "archive.restore": "Archive restored",
-}
-
-
-class RevisionTags(models.Model):
-    """What a revision keeps besides the story's own fields: its tags as they stood.
-
-    A field of the historical rows only. None on revisions written before tags were kept (and by
-    anything but the door), which a restore then leaves as they are.
-    """
-
-    tag_names = models.JSONField(null=True, blank=True, editable=False)
-
-    class Meta:
-        abstract = True
-
-
-# Revisions: every save of a story, its credits and its exchanges keeps a historical row
-# (django-simple-history); articles/revisions.py puts them together into story revisions.
-simple_history_register(
-    Article, excluded_fields=["updated_at", "search_vector"], bases=[RevisionTags]
-)
-simple_history_register(Byline)
