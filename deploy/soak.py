@@ -20,6 +20,7 @@ Exit status 0 when every check passed.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import signal
@@ -44,7 +45,7 @@ OUTAGE_GRACE_SECONDS = 3.0  # after /healthz is 200 again, requests already in f
 
 def read_env(path: Path) -> dict[str, str]:
     pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {key: value for key, value in pairs}
+    return dict(pairs)
 
 
 def fetch(url: str, timeout: float = 15) -> int:
@@ -317,10 +318,8 @@ def main() -> int:
         from django.db import connections
 
         if "django" in sys.modules and hasattr(connections, "close_all"):
-            try:
+            with contextlib.suppress(Exception):
                 connections.close_all()
-            except Exception:
-                pass
         stack.down()
 
 

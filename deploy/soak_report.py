@@ -40,7 +40,7 @@ class Results:
     def event(self, text: str) -> None:
         with self.lock:
             self.events.append((time.monotonic(), text))
-        print(f"[soak {datetime.now():%H:%M:%S}] {text}", flush=True)
+        print(f"[soak {datetime.now().astimezone():%H:%M:%S}] {text}", flush=True)
 
 
 # Checks ---------------------------------------------------------------------------------------

@@ -172,7 +172,9 @@ def _is_account_permission(natural_key: list) -> bool:
 def _copy_file(name: str, archive: zipfile.ZipFile) -> None:
     if not default_storage.exists(name):
         raise ArchiveError(f"The file {name} is named by a row but missing from media.")
-    with default_storage.open(name, "rb") as source:
-        with archive.open(MEDIA + name, "w", force_zip64=True) as target:
-            for chunk in iter(lambda: source.read(1024 * 1024), b""):
-                target.write(chunk)
+    with (
+        default_storage.open(name, "rb") as source,
+        archive.open(MEDIA + name, "w", force_zip64=True) as target,
+    ):
+        for chunk in iter(lambda: source.read(1024 * 1024), b""):
+            target.write(chunk)

@@ -4,7 +4,7 @@ checked as they are read, then the files, then one announcement through the door
 import zipfile
 import zlib
 from collections import Counter
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -116,10 +116,9 @@ class _Restore:
                 changes.announce_restored_archive()
         except BaseException:
             for name in [*reversed(written), *reversed(made)]:
-                try:
+                # A folder something else also wrote into stays.
+                with suppress(OSError):
                     default_storage.delete(name)
-                except OSError:
-                    pass  # a folder something else also wrote into stays
             raise
         counts = {m._meta.label: self.counts[m._meta.label_lower] for m in self.models.values()}
         return ArchiveSummary(

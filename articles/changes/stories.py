@@ -295,7 +295,7 @@ def restore_revision(article: Article, revision: Any, *, by: AbstractBaseUser) -
             for e in revision.exchanges
         ],
     )
-    restored, changed = edit_story(before, changes, by=by, action="story.restore", reason=reason)
+    restored, _ = edit_story(before, changes, by=by, action="story.restore", reason=reason)
     return restored
 
 

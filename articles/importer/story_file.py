@@ -130,7 +130,8 @@ def parse_date(text: str) -> datetime | None:
     else:
         for pattern in MONTH_FORMATS:
             try:
-                day = datetime.strptime(text, pattern).date()
+                # A calendar day, not a moment: no time zone is meant.
+                day = datetime.strptime(text, pattern).date()  # noqa: DTZ007
                 break
             except ValueError:
                 continue
