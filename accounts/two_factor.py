@@ -46,6 +46,13 @@ RECOVERY_DEVICE_NAME = "Recovery codes"
 app_name = "two_factor"
 
 
+def is_verified(user: object) -> bool:
+    """Has this session's user passed the second factor? (django_otp's OTPMiddleware gives the
+    user is_verified(); without it, nobody has.)"""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
 def is_required(user) -> bool:
     """Must `user` pass a second factor before using the admin?"""
     if not (user.is_authenticated and user.is_active and user.is_staff):
@@ -67,7 +74,7 @@ def step_url(name: str, next_url: str) -> str:
 def step_owed(request: HttpRequest) -> HttpResponse | None:
     """The way to the second factor, if this request's user owes one; None if they may go on."""
     user = request.user
-    if is_required(user) and not user.is_verified():
+    if is_required(user) and not is_verified(user):
         step = "two_factor:verify" if user_has_device(user) else "two_factor:setup"
         return redirect(step_url(step, request.get_full_path()))
     return None
@@ -164,7 +171,7 @@ def _wait_message(locked_until) -> str:
 def verify(request: HttpRequest) -> HttpResponse:
     """The second step of signing in: a code from the app, or one of the recovery codes."""
     user = request.user
-    if user.is_verified():
+    if is_verified(user):
         return redirect(safe_next(request))
     if not user_has_device(user):
         return redirect(step_url("two_factor:setup", safe_next(request)))
@@ -197,7 +204,7 @@ def setup(request: HttpRequest) -> HttpResponse:
     enough to swap the victim's authenticator for the thief's.
     """
     user = request.user
-    if user_has_device(user) and not user.is_verified():
+    if user_has_device(user) and not is_verified(user):
         return redirect(step_url("two_factor:verify", reverse("two_factor:setup")))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by(
         "-pk"
@@ -244,7 +251,7 @@ def setup(request: HttpRequest) -> HttpResponse:
 @_staff_only
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, replacing the old ones; shown once. Only after the second factor."""
-    if not request.user.is_verified():
+    if not is_verified(request.user):
         return redirect(step_url("two_factor:verify", reverse("two_factor:recovery-codes")))
     if request.method != "POST":
         return render(

@@ -9,6 +9,7 @@ history is never rewritten.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils.safestring import SafeString
@@ -71,7 +72,7 @@ class Difference:
 
 def _rows_as_of(history_rows: list, until: datetime | None) -> list:
     """The live rows at `until` from a list of historical rows (all of one story's rows)."""
-    latest: dict[object, object] = {}
+    latest: dict[object, Any] = {}
     for row in history_rows:  # oldest first, so the last one seen per id wins
         if until is None or row.history_date < until:
             latest[row.id if hasattr(row, "id") else row.article_id] = row

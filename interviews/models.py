@@ -1,5 +1,7 @@
 """The interview parts of a story: who was interviewed, and the ordered questions and answers."""
 
+from typing import TYPE_CHECKING, Any, ClassVar
+
 from django.db import models
 from django.db.models import Q
 from simple_history import register as simple_history_register
@@ -9,6 +11,11 @@ from .parsing import paragraphs
 
 class Interview(models.Model):
     """The interviewee of an interview story."""
+
+    if TYPE_CHECKING:
+        # Given by django-simple-history (its manager, and what a save tells it).
+        history: ClassVar[Any]
+        _history_user: Any
 
     article = models.OneToOneField(
         "articles.Article", on_delete=models.CASCADE, primary_key=True, related_name="interview"
@@ -29,6 +36,11 @@ class Interview(models.Model):
 
 class Exchange(models.Model):
     """One question and its answer, in English and in the original language."""
+
+    if TYPE_CHECKING:
+        # Given by django-simple-history (its manager, and what a save tells it).
+        history: ClassVar[Any]
+        _history_user: Any
 
     article = models.ForeignKey(
         "articles.Article", on_delete=models.CASCADE, related_name="exchanges"

@@ -8,6 +8,7 @@ table (tests/test_docs.py checks).
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -26,7 +27,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 def database(base_dir: Path) -> dict:
     """The default database: SQLite beside the code unless DATABASE_URL names another."""
-    default = dj_database_url.parse(
+    default: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
         os.environ.get("DATABASE_URL", f"sqlite:///{base_dir / 'db.sqlite3'}"),
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
         conn_health_checks=True,
@@ -100,7 +101,7 @@ def media_storage(choice: str) -> dict:
     """The "default" storage for MEDIA_STORAGE: the file system, or an S3-compatible bucket
     configured by its AWS_* variables."""
     if choice == "s3":
-        backend = {
+        backend: dict[str, Any] = {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),

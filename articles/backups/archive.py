@@ -115,11 +115,8 @@ def written_tables() -> list[str]:
 
 
 def _link_models(model: type[models.Model]) -> list[type[models.Model]]:
-    return [
-        f.remote_field.through
-        for f in model._meta.many_to_many
-        if f.remote_field.through._meta.auto_created
-    ]
+    links = [f.remote_field.through for f in model._meta.many_to_many]
+    return [link for link in links if link is not None and link._meta.auto_created]
 
 
 def _file_fields(model: type[models.Model]) -> list[models.FileField]:

@@ -9,7 +9,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core import serializers
@@ -64,7 +64,7 @@ def export_archive(path: str | Path) -> ArchiveSummary:
         with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             member = archive.open(DATA[FORMAT_VERSION], "w", force_zip64=True)
             # Buffered: the zip compresses and checksums each write it is given, line or not.
-            with io.BufferedWriter(member, buffer_size=256 * 1024) as data:
+            with io.BufferedWriter(cast(io.RawIOBase, member), buffer_size=256 * 1024) as data:
                 counts, media, demoted = _write_rows(data)
             for name in sorted(media):
                 _copy_file(name, archive)

@@ -6,10 +6,10 @@ import zlib
 from collections import Counter
 from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.core.exceptions import ObjectDoesNotExist, SuspiciousOperation, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -189,9 +189,11 @@ class _Restore:
         if unknown:
             raise ArchiveError(f"{label} {pk} has fields {label} lacks: {sorted(unknown)}.")
         for file_field in self.file_fields[label]:
-            name = fields.get(file_field.name)
-            if name and not (isinstance(name, str) and _is_safe_name(name)):
-                raise ArchiveError(f"{label} {pk} names a file {name!r} outside the media folder.")
+            stored = fields.get(file_field.name)
+            if stored and not (isinstance(stored, str) and _is_safe_name(stored)):
+                raise ArchiveError(
+                    f"{label} {pk} names a file {stored!r} outside the media folder."
+                )
         for name, value in fields.items():
             if _holds_nul(value):
                 # PostgreSQL stores no NUL in text; SQLite would, and nothing else would read it.
@@ -222,14 +224,15 @@ class _Restore:
         made by export_archive and is refused; an archive from an older release, which wrote
         accounts as they were, is restored with those powers taken off, and the summary names
         the accounts."""
-        user = item.object
+        user = cast(User, item.object)
+        m2m_data: dict[str, Any] = item.m2m_data or {}
         if self.account_permissions is None:
             self.account_permissions = set(
                 Permission.objects.filter(content_type__app_label="auth").values_list(
                     "pk", flat=True
                 )
             )
-        permissions = item.m2m_data.get("user_permissions", [])
+        permissions = m2m_data.get("user_permissions", [])
         kept = [pk for pk in permissions if pk not in self.account_permissions]
         if not user.is_superuser and len(kept) == len(permissions):
             return
@@ -239,7 +242,8 @@ class _Restore:
                 "over accounts, which a restore never does; export_archive writes neither."
             )
         user.is_superuser = False
-        item.m2m_data["user_permissions"] = kept
+        m2m_data["user_permissions"] = kept
+        item.m2m_data = m2m_data
         self.demoted.append(user.username)
 
     def _flush(self) -> None:
@@ -250,14 +254,14 @@ class _Restore:
         rows = [item.object for item in self.batch]
         self._insert(model, rows, raw=True)
         for f in model._meta.many_to_many:
-            through = f.remote_field.through
-            if not through._meta.auto_created:
+            through = _auto_through(f)
+            if through is None:
                 continue
             source, target = f.m2m_field_name(), f.m2m_reverse_field_name()
             links = [
                 through(**{f"{source}_id": item.object.pk, f"{target}_id": target_pk})
                 for item in self.batch
-                for target_pk in item.m2m_data.get(f.name, [])
+                for target_pk in (item.m2m_data or {}).get(f.name, [])
             ]
             self._insert(through, links, raw=False)
         self.batch, self.batch_bytes = [], 0
@@ -277,7 +281,8 @@ class _Restore:
         fields = model._meta.local_concrete_fields
         size = max(1, min(BATCH_SIZE, connection.ops.bulk_batch_size(fields, rows)))
         for batch in _batches(rows, size):
-            model._base_manager._insert(batch, fields=fields, raw=True)
+            # The manager's own INSERT, as Model.save(raw=True) uses it.
+            model._base_manager._insert(batch, fields=fields, raw=True)  # type: ignore[attr-defined]
 
     def _check_against_manifest(self) -> None:
         listed = set(self.manifest["media"])
@@ -343,9 +348,19 @@ def _refused_at(where: str):
 
 def _restorable_fields(model: type[models.Model]) -> set[str]:
     """The field names Django's serializer writes for `model`: what a record may carry."""
-    names = {f.name for f in model._meta.concrete_fields if f.serialize and not f.primary_key}
-    names |= {f.name for f in model._meta.many_to_many if f.remote_field.through._meta.auto_created}
+    names = {
+        f.name
+        for f in model._meta.concrete_fields
+        if getattr(f, "serialize", True) and not f.primary_key
+    }
+    names |= {f.name for f in model._meta.many_to_many if _auto_through(f) is not None}
     return names
+
+
+def _auto_through(field: Any) -> type[models.Model] | None:
+    """The table Django made for a many-to-many field, or None for one a model declares."""
+    through = field.remote_field.through
+    return through if through is not None and through._meta.auto_created else None
 
 
 def _holds_nul(value: Any) -> bool:

@@ -6,14 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from functools import wraps
+from typing import ParamSpec, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Article, AuditEntry
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ChangeRefused(PermissionDenied):
@@ -41,24 +45,21 @@ def is_inside() -> bool:
     return _inside.get() > 0
 
 
-def through_the_door(function: Callable[..., Any]) -> Callable[..., Any]:
+def through_the_door(function: Callable[P, R]) -> Callable[P, R]:
     """Run `function` as part of the door, in one transaction."""
 
-    def wrapper(*args, **kwargs):
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         with door(), transaction.atomic():
             return function(*args, **kwargs)
 
-    wrapper.__name__ = function.__name__
-    wrapper.__qualname__ = function.__qualname__
-    wrapper.__doc__ = function.__doc__
-    wrapper.__wrapped__ = function  # type: ignore[attr-defined]
     return wrapper
 
 
 def audit(
     action: str,
     *,
-    by: AbstractBaseUser | None,
+    by: User | None,
     article: Article | None = None,
     subject: str = "",
     changed: Iterable[str] = (),

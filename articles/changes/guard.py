@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from django.db import models
+from django.http import HttpRequest, HttpResponse
 from taggit.models import Tag, TaggedItem
 
 from interviews.models import Exchange, Interview
@@ -43,7 +45,8 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
 def guarded_tables() -> frozenset[str]:
     from ..models import ReviewedSegment
 
-    tables = {model._meta.db_table for model in (*GUARDED_MODELS, ReviewedSegment)}
+    every: tuple[type[models.Model], ...] = (*GUARDED_MODELS, ReviewedSegment)
+    tables = {model._meta.db_table for model in every}
     for model in GUARDED_MODELS:
         history = getattr(model, "history", None)
         if history is not None:
@@ -69,7 +72,14 @@ class WriteGuard:
     def __init__(self) -> None:
         self.tables = guarded_tables()
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
         if not is_inside():
             match = WRITE.match(sql)
             if match and match.group(1).lower() in self.tables:
@@ -83,11 +93,11 @@ class WriteGuard:
 class WriteGuardMiddleware:
     """Every request runs under WriteGuard, on every database it may use."""
 
-    def __init__(self, get_response: Callable) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.guard: WriteGuard | None = None
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         from contextlib import ExitStack
 
         from django.db import connections

@@ -4,8 +4,9 @@ door as the person's role allows."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import models, transaction
 
 from .. import image_files, permissions
@@ -13,6 +14,9 @@ from ..models import Article, Byline, Contributor, Image, Section
 from ..text import clean_values
 from .bookkeeping import ChangeRefused, audit, through_the_door
 from .signals import announce
+
+# Sections, contributors and pictures: what the library holds.
+LibraryItem = TypeVar("LibraryItem", bound=models.Model)
 
 
 def stories_showing(obj: models.Model) -> set[int]:
@@ -27,9 +31,7 @@ def stories_showing(obj: models.Model) -> set[int]:
 
 
 @through_the_door
-def save_library_item(
-    obj: models.Model, *, by: AbstractBaseUser, changed: Iterable[str] = ()
-) -> models.Model:
+def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()) -> LibraryItem:
     """Add or change a section, a contributor or an image, as the person's role allows."""
     adding = obj._state.adding
     if not permissions.can_change_library(by, type(obj), "add" if adding else "change"):
@@ -53,20 +55,20 @@ def save_library_item(
     if isinstance(obj, Image):
         image_files.delete_replaced_file(obj)  # once this commits: a replaced picture goes
     obj.save()
-    label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
+    label = f"{str(obj._meta.verbose_name).capitalize()} “{obj}”"
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)
     announce(stories_showing(obj), {"library"}, site_wide=True)
     return obj
 
 
 @through_the_door
-def delete_library_item(obj: models.Model, *, by: AbstractBaseUser) -> None:
+def delete_library_item(obj: models.Model, *, by: User) -> None:
     """Delete a section, a contributor or an image, as the person's role allows. A section or a
     contributor that stories still use is refused; an image is taken off the stories using it."""
     if not permissions.can_change_library(by, type(obj), "delete"):
         raise ChangeRefused(f"You may not delete {obj._meta.verbose_name_plural}.")
     stories = stories_showing(obj)
-    label = f"{obj._meta.verbose_name.capitalize()} “{obj}”"
+    label = f"{str(obj._meta.verbose_name).capitalize()} “{obj}”"
     try:
         with transaction.atomic():
             if isinstance(obj, Image):

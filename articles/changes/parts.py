@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from simple_history.utils import bulk_create_with_history
 
 from interviews.models import Exchange, Interview
@@ -16,7 +16,7 @@ from .bookkeeping import ChangeRefused, audit
 from .story_changes import EXCHANGE_TEXT, PARKING, BylineRow, ExchangeRow, StoryState
 
 
-def _section_named(name: str, *, by: AbstractBaseUser) -> Section:
+def _section_named(name: str, *, by: User) -> Section:
     existing = Section.objects.filter(name__iexact=name).first()
     if existing is not None:
         return existing
@@ -31,7 +31,7 @@ def _section_named(name: str, *, by: AbstractBaseUser) -> Section:
     return section
 
 
-def _contributor_named(name: str, *, by: AbstractBaseUser) -> Contributor:
+def _contributor_named(name: str, *, by: User) -> Contributor:
     existing = Contributor.objects.filter(name__iexact=name).order_by("pk").first()
     if existing is not None:
         return existing
@@ -43,7 +43,7 @@ def _contributor_named(name: str, *, by: AbstractBaseUser) -> Contributor:
     return contributor
 
 
-def _write_bylines(article: Article, rows: list[BylineRow], *, by: AbstractBaseUser) -> None:
+def _write_bylines(article: Article, rows: list[BylineRow], *, by: User) -> None:
     """Make the story's credits `rows`, in that order: a credit already there (the same person in
     the same role) keeps its row and moves, the others are added or deleted."""
     user = by if by.is_authenticated else None
@@ -67,17 +67,16 @@ def _write_bylines(article: Article, rows: list[BylineRow], *, by: AbstractBaseU
     for offset, pk in enumerate(moving):  # parked first, as exchanges are (_write_exchanges)
         Byline.objects.filter(pk=pk).update(position=PARKING + offset)
     for position, (contributor_id, role) in enumerate(wanted):
-        byline = existing.get((contributor_id, role))
-        if byline is not None and byline.position == position:
+        found = existing.get((contributor_id, role))
+        if found is not None and found.position == position:
             continue
-        if byline is None:
-            byline = Byline(article=article, contributor_id=contributor_id, role=role)
+        byline = found or Byline(article=article, contributor_id=contributor_id, role=role)
         byline.position = position
         byline._history_user = user
         byline.save()
 
 
-def _write_interviewee(article: Article, interviewee: Any, *, by: AbstractBaseUser) -> None:
+def _write_interviewee(article: Article, interviewee: Any, *, by: User) -> None:
     user = by if by.is_authenticated else None
     current = Interview.objects.filter(article=article).first()
     if interviewee is None:
@@ -95,7 +94,7 @@ def _write_interviewee(article: Article, interviewee: Any, *, by: AbstractBaseUs
 
 
 def _write_exchanges(
-    article: Article, state: StoryState | None, rows: list[ExchangeRow], *, by: AbstractBaseUser
+    article: Article, state: StoryState | None, rows: list[ExchangeRow], *, by: User
 ) -> None:
     """Make the story's exchanges `rows`: change the ones named in place, add the new, delete the
     rest, in the order given (explicit positions kept, the others after them)."""
@@ -121,10 +120,10 @@ def _write_exchanges(
     if following > PARKING:
         raise ChangeRefused("A story can have at most a few thousand questions.")
     kept = {row.pk for _, row in placed if row.pk is not None}
-    for pk, exchange in existing.items():
+    for pk, gone in existing.items():
         if pk not in kept:
-            exchange._history_user = user
-            exchange.delete()
+            gone._history_user = user
+            gone.delete()
     # Two exchanges may swap places: the database allows no two at one position even for an
     # instant, so the ones that move wait above every number first (a plain UPDATE: the parking
     # spot is not a revision anyone needs to see).
@@ -135,7 +134,7 @@ def _write_exchanges(
     ]
     for offset, pk in enumerate(moving):
         Exchange.objects.filter(pk=pk).update(position=PARKING + offset)
-    added = []
+    added: list[Exchange] = []
     for position, row in placed:
         exchange = existing.get(row.pk) if row.pk is not None else None
         values = {name: getattr(row, name) for name in EXCHANGE_TEXT}

@@ -15,7 +15,9 @@ from ..models import Article
 story_changed = Signal()
 
 
-def announce(article_ids: Iterable[int], changed: Iterable[str], *, site_wide: bool = False):
+def announce(
+    article_ids: Iterable[int], changed: Iterable[str], *, site_wide: bool = False
+) -> None:
     """Tell what is derived from stories that these changed (once per change)."""
     story_changed.send(
         sender=Article,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -46,7 +46,7 @@ Status = Article.Status
 
 @through_the_door
 def create_story(
-    changes: StoryChanges, *, by: AbstractBaseUser, action: str = "story.create", reason: str = ""
+    changes: StoryChanges, *, by: User, action: str = "story.create", reason: str = ""
 ) -> Article:
     """Add a story as a draft of `by`'s, with what `changes` says."""
     changes = _normalised(changes)
@@ -66,7 +66,7 @@ def edit_story(
     article: Article,
     changes: StoryChanges,
     *,
-    by: AbstractBaseUser,
+    by: User,
     action: str = "story.edit",
     reason: str = "",
 ) -> tuple[Article, set[str]]:
@@ -101,7 +101,7 @@ def _write(
     changes: StoryChanges,
     changed: set[str],
     *,
-    by: AbstractBaseUser,
+    by: User,
     reason: str,
 ) -> None:
     """Write a checked change: the story (its revision row first), then its parts."""
@@ -185,9 +185,7 @@ def _check_publication_time(article: Article, state: StoryState | None) -> None:
         )
 
 
-def _save_revision(
-    article: Article, *, by: AbstractBaseUser | None, reason: str, tags: list[str]
-) -> None:
+def _save_revision(article: Article, *, by: User | None, reason: str, tags: list[str]) -> None:
     """Save the story itself, which writes its revision row, carrying the tags."""
     article._history_user = by if by is not None and by.is_authenticated else None
     article._change_reason = reason or None
@@ -198,7 +196,9 @@ def _save_revision(
         del article._revision_tags
 
 
-def keep_revision_tags(sender, *, instance, history_instance, **kwargs) -> None:
+def keep_revision_tags(
+    sender: object, *, instance: Article, history_instance: Any, **kwargs: object
+) -> None:
     """A story's revision row carries the tags the door saved it with (articles/apps.py)."""
     tags = getattr(instance, "_revision_tags", None)
     if isinstance(instance, Article) and tags is not None:
@@ -206,7 +206,7 @@ def keep_revision_tags(sender, *, instance, history_instance, **kwargs) -> None:
 
 
 @through_the_door
-def delete_story(article: Article, *, by: AbstractBaseUser) -> None:
+def delete_story(article: Article, *, by: User) -> None:
     """Delete a story for good (editors only); the audit row keeps its headline."""
     before = _lock(article)
     if not permissions.can_view_article(by, before):
@@ -221,7 +221,7 @@ def delete_story(article: Article, *, by: AbstractBaseUser) -> None:
 
 
 @through_the_door
-def add_correction(article: Article, text: str, *, by: AbstractBaseUser) -> Correction:
+def add_correction(article: Article, text: str, *, by: User) -> Correction:
     """Append a dated public correction to a story readers have seen (editors only)."""
     before = _lock(article)
     if not permissions.can_view_article(by, before):
@@ -240,7 +240,7 @@ def add_correction(article: Article, text: str, *, by: AbstractBaseUser) -> Corr
 
 
 @through_the_door
-def restore_revision(article: Article, revision: Any, *, by: AbstractBaseUser) -> Article:
+def restore_revision(article: Article, revision: Any, *, by: User) -> Article:
     """Write an earlier revision's words, credits, exchanges and tags back as a new revision.
 
     Never the workflow state, which only articles/workflow.py moves. Refused, having changed
@@ -300,7 +300,7 @@ def restore_revision(article: Article, revision: Any, *, by: AbstractBaseUser) -
 
 
 @through_the_door
-def confirm_translation(article: Article, *, by: AbstractBaseUser, keys: set[str]) -> int:
+def confirm_translation(article: Article, *, by: User, keys: set[str]) -> int:
     """Confirm the translation of the segments `keys` of a story past translation review against
     their present source, so that it may be published; returns how many."""
     from .. import translation

@@ -78,7 +78,7 @@ class StoryChanges:
 
 TEXT_FIELDS = ("headline", "slug", "dek", "body", "source_headline", "source_dek", "source_body")
 ONE_LINE = frozenset({"headline", "slug", "source_headline"})
-FOREIGN_KEYS = {"section": Section, "lead_image": Image}
+FOREIGN_KEYS: dict[str, type[Section] | type[Image]] = {"section": Section, "lead_image": Image}
 EXCHANGE_TEXT = ("question", "answer", "question_original", "answer_original")
 # Exchanges are parked here while they change places: above any position a story can have.
 PARKING = 20_000
@@ -144,7 +144,7 @@ def _normalised(changes: StoryChanges) -> StoryChanges:
             fields[name] = clean_text(fields[name], one_line=name in ONE_LINE).strip()
     if isinstance(fields.get("body"), str):
         fields["body"] = sanitize_html(fields["body"])
-    tags = None
+    tags: list[str] | None = None
     if changes.tags is not None:
         tags = []
         for name in (clean_text(t, one_line=True).strip() for t in changes.tags):
@@ -152,10 +152,7 @@ def _normalised(changes: StoryChanges) -> StoryChanges:
                 tags.append(name)
     exchanges = None
     if changes.exchanges is not None:
-        exchanges = [
-            replace(row, **{name: clean_text(getattr(row, name)).strip() for name in EXCHANGE_TEXT})
-            for row in changes.exchanges
-        ]
+        exchanges = [replace(row, **_cleaned_text(row)) for row in changes.exchanges]
     interviewee = changes.interviewee
     if isinstance(interviewee, Interviewee):
         interviewee = Interviewee(
@@ -221,8 +218,13 @@ def changed_parts(before: StoryState | None, changes: StoryChanges) -> set[str]:
     return changed
 
 
+def _cleaned_text(row: ExchangeRow) -> dict[str, Any]:
+    return {name: clean_text(getattr(row, name)).strip() for name in EXCHANGE_TEXT}
+
+
 def _default(name: str) -> Any:
     field_ = Article._meta.get_field(name)
+    assert isinstance(field_, models.Field)  # a story's own column, by name
     if field_.is_relation or field_.null:
         return None
     return field_.get_default()

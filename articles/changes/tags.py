@@ -4,8 +4,9 @@ audit row for every story whose tags change."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from taggit.models import Tag, TaggedItem
 
 from .. import permissions
@@ -17,7 +18,7 @@ from .stories import _save_revision
 
 
 def _retag(
-    article_ids: set[int], *, by: AbstractBaseUser, action: str, reason: str, write: Callable
+    article_ids: set[int], *, by: User, action: str, reason: str, write: Callable[[], Any]
 ) -> int:
     """Change the tags of these stories with `write`, then record a revision and an audit row
     for each story whose tags changed, and bump its version (a form open on it must reload)."""
@@ -48,7 +49,7 @@ def _tagged_stories(tags: Iterable[Tag]) -> set[int]:
     )
 
 
-def _require_tag_rights(by: AbstractBaseUser, *, delete: bool = False) -> None:
+def _require_tag_rights(by: User, *, delete: bool = False) -> None:
     allowed = permissions.can_delete_tags(by) if delete else permissions.can_manage_tags(by)
     if not allowed:
         raise ChangeRefused(
@@ -68,7 +69,7 @@ def _tag_name(name: str) -> str:
 
 
 @through_the_door
-def create_tag(name: str, *, by: AbstractBaseUser) -> Tag:
+def create_tag(name: str, *, by: User) -> Tag:
     """Add a tag to the list before any story carries it (editors only)."""
     _require_tag_rights(by)
     name = _tag_name(name)
@@ -81,7 +82,7 @@ def create_tag(name: str, *, by: AbstractBaseUser) -> Tag:
 
 
 @through_the_door
-def rename_tag(tag: Tag, name: str, *, by: AbstractBaseUser) -> Tag:
+def rename_tag(tag: Tag, name: str, *, by: User) -> Tag:
     """Rename a tag on every story that carries it (editors only)."""
     _require_tag_rights(by)
     name = _tag_name(name)
@@ -108,7 +109,7 @@ def rename_tag(tag: Tag, name: str, *, by: AbstractBaseUser) -> Tag:
 
 
 @through_the_door
-def merge_tags(tags: Iterable[Tag], into: str, *, by: AbstractBaseUser) -> Tag:
+def merge_tags(tags: Iterable[Tag], into: str, *, by: User) -> Tag:
     """Give every story that carries one of `tags` the tag named `into` instead (found or made),
     and delete the others (editors only)."""
     _require_tag_rights(by, delete=True)
@@ -142,7 +143,7 @@ def merge_tags(tags: Iterable[Tag], into: str, *, by: AbstractBaseUser) -> Tag:
 
 
 @through_the_door
-def delete_tag(tag: Tag, *, by: AbstractBaseUser) -> None:
+def delete_tag(tag: Tag, *, by: User) -> None:
     """Take a tag off every story and delete it (editors only)."""
     _require_tag_rights(by, delete=True)
     tag = Tag.objects.select_for_update().get(pk=tag.pk)

@@ -32,6 +32,8 @@ from .story_file import (
     parse_date,
 )
 
+SLUG_LENGTH: int = Article._meta.get_field("slug").max_length or 0
+
 
 class _Reader:
     def __init__(self, filename: str):
@@ -42,7 +44,7 @@ class _Reader:
 
     def check_length(self, line: int, what: str, value: str, limit_key: str) -> None:
         limit = MAX_LENGTHS[limit_key]
-        if len(value) > limit:
+        if limit is not None and len(value) > limit:
             raise self.error(
                 line, f"the {what} is {len(value)} characters long; the limit is {limit}"
             )
@@ -206,7 +208,7 @@ class _Reader:
             story.original_language = code.lower()
         if "slug" in values and values["slug"][1]:
             line, slug = values["slug"]
-            if not SLUG.match(slug) or len(slug) > Article._meta.get_field("slug").max_length:
+            if not SLUG.match(slug) or len(slug) > SLUG_LENGTH:
                 raise self.error(
                     line, f"“{slug}” is not a slug: use lower-case letters, digits and hyphens"
                 )

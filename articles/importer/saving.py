@@ -4,9 +4,11 @@ updated in place when the person's draft has the same address."""
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+
+from interviews.parsing import ParsedExchange
 
 from .. import changes, permissions
 from ..models import Article
@@ -25,7 +27,7 @@ class ImportResult:
 # --- Saving --------------------------------------------------------------------------------------
 
 
-def save_story(story: ParsedStory, *, by: AbstractBaseUser) -> ImportResult:
+def save_story(story: ParsedStory, *, by: User) -> ImportResult:
     """Create the story as a draft of `by`'s, or update their draft with the same address in place.
 
     A story that has moved on in the workflow is left as it is: the desk owns it now. Everything
@@ -72,7 +74,9 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser) -> ImportResult:
             fields["source_headline"] = story.source_headline
             fields["source_dek"] = story.source_dek
             fields["source_body"] = "\n\n".join(story.source_intro)
-        sources = story.source_exchanges or [None] * len(story.exchanges)
+        sources: list[ParsedExchange | None] = [*story.source_exchanges] or [None] * len(
+            story.exchanges
+        )
         edit = changes.StoryChanges(
             fields=fields,
             tags=story.tags,
@@ -107,14 +111,12 @@ def save_story(story: ParsedStory, *, by: AbstractBaseUser) -> ImportResult:
     return ImportResult(article, action, message)
 
 
-def import_story_text(
-    text: str, *, by: AbstractBaseUser, filename: str = "pasted copy"
-) -> ImportResult:
+def import_story_text(text: str, *, by: User, filename: str = "pasted copy") -> ImportResult:
     """Parse and save one story; a malformed one raises StoryFormatError and writes nothing."""
     return save_story(parse_story(text, filename=filename), by=by)
 
 
-def import_story_file(path: str | Path, *, by: AbstractBaseUser) -> ImportResult:
+def import_story_file(path: str | Path, *, by: User) -> ImportResult:
     path = Path(path)
     try:
         raw = path.read_bytes()

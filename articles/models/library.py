@@ -1,7 +1,7 @@
 """The library stories draw on: sections, pictures (Image) and contributors, and which
 contributors readers may see."""
 
-from typing import Self
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
@@ -25,7 +25,7 @@ class Section(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = unique_slug(Section, self.name, max_length=100, exclude_pk=self.pk)
         super().save(*args, **kwargs)
@@ -68,7 +68,7 @@ class Image(models.Model):
     def __str__(self) -> str:
         return self.alt_text
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # A new upload is stored as a clean re-encoding of its pixels (articles/images.py): no
         # camera metadata, a random name with its real format's extension. The admin form makes
         # the copy while validating, so a refusal is a form error; code that sets a file directly
@@ -126,7 +126,7 @@ class Contributor(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self.slug:
             self.slug = unique_slug(Contributor, self.name, max_length=200, exclude_pk=self.pk)
         super().save(*args, **kwargs)

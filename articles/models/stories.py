@@ -4,7 +4,7 @@ tags readers may see among them."""
 import math
 import re
 from datetime import date
-from typing import Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
 from django.conf.locale import LANG_INFO
@@ -72,7 +72,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Leave the long texts in the database: cards and admin rows show none of them."""
         return self.defer(*Article.LONG_TEXT_FIELDS)
 
-    def latest(self) -> Self:
+    def latest(self) -> Self:  # type: ignore[override]  # newest first, not one row
         return self.order_by("-published_at", "-pk")
 
     def months(self) -> list[date]:
@@ -135,6 +135,14 @@ LIVE_STATES: tuple[str, ...] = (ArticleStatus.PUBLISHED, ArticleStatus.SCHEDULED
 
 class Article(models.Model):
     """One story: the unit of the workflow and of the public site."""
+
+    if TYPE_CHECKING:
+        # Given by django-simple-history (its manager, and what a save tells it).
+        history: ClassVar[Any]
+        _history_user: Any
+        _change_reason: str | None
+        # What the door keeps for the revision it is saving (articles.changes).
+        _revision_tags: list[str]
 
     Kind = ArticleKind
     Status = ArticleStatus
@@ -278,7 +286,7 @@ class Article(models.Model):
         {"status", "withdrawn_reason", "translation_is_stale", "search_vector"}
     )
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.body = sanitize_html(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.headline, max_length=80, exclude_pk=self.pk)
@@ -355,6 +363,11 @@ class BylineRole(models.TextChoices):
 
 class Byline(models.Model):
     """A credit on a story: who did what, in the order the story names them."""
+
+    if TYPE_CHECKING:
+        # Given by django-simple-history (its manager, and what a save tells it).
+        history: ClassVar[Any]
+        _history_user: Any
 
     Role = BylineRole
 

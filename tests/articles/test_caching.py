@@ -85,11 +85,13 @@ def test_requests_with_a_session_take_the_full_path_and_get_the_same_page(editor
     reader = editor_client.__class__()
     first = reader.get(url)
     assert settings.SESSION_COOKIE_NAME in editor_client.cookies
-    with mock.patch.object(
-        SessionMiddleware, "process_request", autospec=True, side_effect=AssertionError
-    ) as session:
-        with pytest.raises(AssertionError):
-            editor_client.get(url)
+    with (
+        mock.patch.object(
+            SessionMiddleware, "process_request", autospec=True, side_effect=AssertionError
+        ) as session,
+        pytest.raises(AssertionError),
+    ):
+        editor_client.get(url)
     assert session.called
     assert editor_client.get(url).content == first.content
 

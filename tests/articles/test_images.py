@@ -549,10 +549,9 @@ def test_files_go_with_the_row_on_a_storage_that_is_not_a_file_system(
     made = renditions_for(image)
     names = {image.file.name, *(r.url.removeprefix("/media/") for r in made.webp + made.fallback)}
     assert len(names) == 3 and all(default_storage.exists(name) for name in names)
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            delete_stored_files(image)
-            image.delete()
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        delete_stored_files(image)
+        image.delete()
     assert not any(default_storage.exists(name) for name in names)
     assert not settings.MEDIA_ROOT.exists()  # nothing went through the file system
 

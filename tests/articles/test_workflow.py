@@ -197,9 +197,8 @@ def test_translation_review_emails_translators_and_a_return_emails_the_reporter(
 
 def test_a_refused_move_sends_no_mail(reporter, django_capture_on_commit_callbacks):
     UserFactory(username="the-editor", role=EDITOR)
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(PermissionDenied):
-            workflow.transition(story(Status.EDITING), "approve", by=reporter)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
+        workflow.transition(story(Status.EDITING), "approve", by=reporter)
     assert mail.outbox == []
 
 
