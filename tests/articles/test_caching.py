@@ -38,7 +38,7 @@ from public.caching import (
 )
 from tests.factories import ArticleFactory, SectionFactory
 from tests.helpers import edit
-from tests.test_outage import GUNICORN, REPO, _child_env, _get, _wait_for
+from tests.newsroom.test_outage import GUNICORN, REPO, _child_env, _get, _wait_for
 
 pytestmark = pytest.mark.django_db
 

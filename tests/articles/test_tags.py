@@ -10,7 +10,7 @@ import pytest
 from taggit.models import Tag
 
 from tests.factories import ArticleFactory
-from tests.test_migrations import at_latest_afterwards, migrate_to  # noqa: F401
+from tests.articles.test_migrations import at_latest_afterwards, migrate_to  # noqa: F401
 
 TAG_LINK = re.compile(r'href="(/tags/[^"]*/)"')
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from tests.browser.conftest import login
 from tests.factories import ArticleFactory, UserFactory
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "k" * 20 + "Q7v!x2#Lm9$Rt4&Wz8^Pc1*Hn6(Bj3)Fd5",

@@ -23,7 +23,7 @@ import pytest
 
 from newsroom.logging import JsonFormatter
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 
 

@@ -2,7 +2,7 @@
 refusals at startup.
 
 Each case imports newsroom.settings in a child process with only the variables it names (the
-run_django helper of tests/test_headers.py), since settings are read once per process.
+run_django helper of tests/newsroom/test_headers.py), since settings are read once per process.
 """
 
 import json
@@ -10,7 +10,7 @@ import os
 
 import pytest
 
-from tests.test_headers import PRODUCTION_ENV, run_django
+from tests.newsroom.test_headers import PRODUCTION_ENV, run_django
 
 EMAIL_SETTINGS = (
     "EMAIL_BACKEND",

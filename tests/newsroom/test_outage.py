@@ -42,7 +42,7 @@ from django.urls import path
 
 from newsroom.middleware import PAGE_STYLE_HASH, PAGE_TEMPLATE, RETRY_AFTER_SECONDS
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _lost_database(request):
@@ -101,18 +101,18 @@ def assert_plain_503(response) -> None:
     ]
 
 
-@pytest.mark.urls("tests.test_outage")
+@pytest.mark.urls("tests.newsroom.test_outage")
 def test_a_view_that_loses_the_database_answers_the_plain_503_page():
     assert_plain_503(Client(raise_request_exception=False).get("/lost/"))
 
 
-@pytest.mark.urls("tests.test_outage")
+@pytest.mark.urls("tests.newsroom.test_outage")
 def test_a_middleware_that_loses_the_database_answers_the_plain_503_page(settings):
-    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_outage._SessionReadFails"]
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.newsroom.test_outage._SessionReadFails"]
     assert_plain_503(Client(raise_request_exception=False).get("/fine/"))
 
 
-@pytest.mark.urls("tests.test_outage")
+@pytest.mark.urls("tests.newsroom.test_outage")
 def test_a_wrong_query_is_still_a_500_not_hidden_as_an_outage():
     response = Client(raise_request_exception=False).get("/broken/")
     assert response.status_code == 500
@@ -123,7 +123,7 @@ def test_the_style_hash_is_that_of_the_style_in_the_template_file():
     assert PAGE_STYLE_HASH == inline_style_source(PAGE_TEMPLATE.read_text())
 
 
-@pytest.mark.urls("tests.test_outage")
+@pytest.mark.urls("tests.newsroom.test_outage")
 def test_other_pages_do_not_get_the_503_page_style_allowance():
     response = Client().get("/fine/")
     assert style_sources(response["Content-Security-Policy"]) == ["'self'"]
