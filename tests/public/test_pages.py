@@ -1,17 +1,15 @@
-"""The public site as a whole: every page, listing, feed, sitemap and search shows published
-stories only; fixed query counts; metadata; caching and conditional GET; error pages."""
+"""The public site's pages: the original-language page, contributors, archives and pagination,
+metadata, robots.txt, the news sitemap, error pages, landmarks and corrections."""
 
 import json
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article, Byline
 from interviews.models import Exchange
-from public.caching import invalidate_public_pages
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -20,172 +18,11 @@ from tests.factories import (
     InterviewArticleFactory,
     SectionFactory,
 )
-from tests.helpers import edit, queries_to_render
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 NOW = timezone.now()
-STATES = {
-    "draft": dict(status=Article.Status.DRAFT),
-    "editing": dict(status=Article.Status.EDITING),
-    "translation_review": dict(status=Article.Status.TRANSLATION_REVIEW),
-    "approved": dict(status=Article.Status.APPROVED),
-    "scheduled-future": dict(status=Article.Status.SCHEDULED, published_at=NOW + timedelta(days=1)),
-    "withdrawn": dict(status=Article.Status.WITHDRAWN, published_at=NOW - timedelta(hours=2)),
-}
-
-
-@pytest.fixture
-def every_state():
-    """One visible and one hidden story in each state, all sharing section, tag, contributor and a
-    search word, so that every listing would show them if it leaked."""
-    section = SectionFactory(name="Syria")
-    person = ContributorFactory(name="Hala Nasser")
-
-    def make(headline: str, **kwargs) -> Article:
-        article = ArticleFactory(
-            headline=headline,
-            section=section,
-            tags=["aleppo"],
-            dek="About zanzibarite.",
-            **kwargs,
-        )
-        BylineFactory(article=article, contributor=person, position=0)
-        return article
-
-    visible = [
-        make(
-            "Visible published story",
-            status=Article.Status.PUBLISHED,
-            published_at=NOW - timedelta(hours=1),
-        ),
-        make(
-            "Visible due scheduled story",
-            status=Article.Status.SCHEDULED,
-            published_at=NOW - timedelta(minutes=5),
-        ),
-    ]
-    hidden = [make(f"Hidden {name} story", **fields) for name, fields in STATES.items()]
-    return visible, hidden
-
-
-LISTINGS = [
-    "/",
-    "/sections/syria/",
-    "/tags/aleppo/",
-    "/contributors/hala-nasser/",
-    f"/archive/{NOW.year}/{NOW.month:02d}/",
-    "/search/?q=zanzibarite",
-    "/feeds/latest.rss",
-    "/feeds/latest.atom",
-    "/feeds/sections/syria.rss",
-    "/feeds/tags/aleppo.atom",
-    "/sitemap-articles.xml",
-]
-
-
-@pytest.mark.parametrize("url", LISTINGS)
-def test_listings_feeds_sitemap_and_search_show_published_stories_only(client, every_state, url):
-    visible, hidden = every_state
-    if "archive" in url:
-        # Stories made at the turn of a month may fall in the one before; ask for each month.
-        for article in visible:
-            month = timezone.localtime(article.published_at)
-            html = client.get(f"/archive/{month.year}/{month.month:02d}/").content.decode()
-            assert article.headline in html
-        html = client.get(url).content.decode()
-    else:
-        response = client.get(url)
-        assert response.status_code == 200
-        html = response.content.decode()
-        for article in visible:
-            assert article.headline in html or article.slug in html, (url, article.headline)
-    for article in hidden:
-        assert article.headline not in html, (url, article.headline)
-        assert f"/articles/{article.slug}/" not in html, (url, article.slug)
-
-
-def test_every_hidden_state_is_missing_from_story_and_original_pages(client, every_state):
-    _, hidden = every_state
-    for article in hidden:
-        Article.objects.filter(pk=article.pk).update(
-            original_language="ar", source_headline="عنوان", source_body="نص"
-        )
-        expected = 410 if article.status == Article.Status.WITHDRAWN else 404
-        assert client.get(article.get_absolute_url()).status_code == expected
-        assert client.get(f"/articles/{article.slug}/original/").status_code == expected
-
-
-# Query counts ----------------------------------------------------------------------------------
-
-
-def populate(n: int, bylines: int, tags: int, exchanges: int, section, person) -> None:
-    for _ in range(n):
-        article = InterviewArticleFactory(
-            published=True,
-            section=section,
-            byline_count=bylines,
-            exchange_count=exchanges,
-            tags=[f"tag{j}" for j in range(tags)] + ["common"],
-            lead_image=ImageFactory(),
-            dek="The zanzibarite question.",
-        )
-        BylineFactory(
-            article=article, contributor=person, role=Byline.Role.PHOTOGRAPHER, position=bylines + 1
-        )
-        Exchange.objects.filter(article=article).update(question="Zanzibarite?")
-
-
-PAGE_URLS = [
-    "/",
-    "/sections/common/",
-    "/tags/common/",
-    "/contributors/prolific/",
-    f"/archive/{NOW.year}/{NOW.month:02d}/",
-    "/search/?q=zanzibarite",
-    "/feeds/latest.rss",
-    "/feeds/latest.atom",
-    "/feeds/sections/common.rss",
-    "/feeds/tags/common.atom",
-    "/sitemap.xml",
-    "/sitemap-articles.xml",
-    "/sitemap-sections.xml",
-    "/robots.txt",
-]
-
-
-@pytest.mark.parametrize("url", PAGE_URLS)
-def test_public_page_query_count_does_not_grow_with_content(client, url):
-    section = SectionFactory(name="Common")
-    person = ContributorFactory(name="Prolific")
-    populate(3, bylines=1, tags=3, exchanges=5, section=section, person=person)
-    baseline = queries_to_render(client, url)
-    populate(3, bylines=10, tags=30, exchanges=50, section=section, person=person)
-    assert queries_to_render(client, url) == baseline
-
-
-def test_original_page_query_count_is_fixed(client):
-    small = InterviewArticleFactory(
-        published=True,
-        byline_count=1,
-        exchange_count=5,
-        original_language="ar",
-        source_headline="عنوان",
-        source_body="فقرة",
-    )
-    large = InterviewArticleFactory(
-        published=True,
-        byline_count=10,
-        exchange_count=50,
-        original_language="ar",
-        source_headline="عنوان",
-        source_body="فقرة",
-        tags=[f"t{n}" for n in range(30)],
-    )
-    assert queries_to_render(client, f"/articles/{small.slug}/original/") == queries_to_render(
-        client, f"/articles/{large.slug}/original/"
-    )
 
 
 # Pages -----------------------------------------------------------------------------------------
@@ -237,85 +74,6 @@ def test_contributor_page_shows_bio_photo_and_stories_by_role(client):
     assert 'alt="Jamal"' in html
     assert "As interviewer" in html and "As translator" in html
     assert html.index("An interview he did") < html.index("As translator")
-
-
-# Names used only on stories readers cannot see ------------------------------------------------
-
-
-def name_urls(person_slug: str, tag_slug: str) -> list[str]:
-    return [
-        f"/contributors/{person_slug}/",
-        f"/tags/{tag_slug}/",
-        f"/feeds/tags/{tag_slug}.rss",
-        f"/feeds/tags/{tag_slug}.atom",
-    ]
-
-
-def every_sitemap(client) -> str:
-    """The sitemap index and every page it names, as one text."""
-    index = client.get("/sitemap.xml").content.decode()
-    pages = re.findall(r"<loc>https?://[^/<]+(/[^<]*)</loc>", index)
-    return index + "".join(
-        client.get(page.replace("&amp;", "&")).content.decode() for page in pages
-    )
-
-
-def test_a_name_on_a_draft_only_is_not_found_until_published_and_again_once_withdrawn(
-    client, editor, settings
-):
-    """A contributor's address is their name: a page, a feed or a sitemap entry for someone
-    credited only on a draft would confirm to anyone guessing that they work with the newsroom."""
-    from articles.workflow import transition
-
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 600  # each move must reach the cached pages too
-    cache.clear()
-    person = ContributorFactory(name="Hala Nasser")
-    article = ArticleFactory(headline="Talks in secret", tags=["Secret talks"])
-    BylineFactory(article=article, contributor=person, position=0)
-    urls = name_urls("hala-nasser", "secret-talks")
-
-    def answers() -> list[int]:
-        return [client.get(url).status_code for url in urls]
-
-    def named_in_sitemaps_or_search() -> bool:
-        found = every_sitemap(client) + client.get("/search/?q=Nasser").content.decode()
-        return "hala-nasser" in found or "secret-talks" in found or "Talks in secret" in found
-
-    assert answers() == [404, 404, 404, 404]
-    assert not named_in_sitemaps_or_search()
-    for step in ("submit", "approve"):
-        transition(article, step, by=editor)
-        assert answers() == [404, 404, 404, 404], step
-    transition(article, "publish", by=editor)
-    assert answers() == [200, 200, 200, 200]
-    transition(article, "withdraw", by=editor, comment="Safety of a source.")
-    assert answers() == [404, 404, 404, 404]
-    assert not named_in_sitemaps_or_search()
-
-
-def test_a_name_on_a_story_scheduled_for_later_is_not_found_before_its_time(client):
-    person = ContributorFactory(name="Hala Nasser")
-    later = ArticleFactory(
-        status=Article.Status.SCHEDULED, published_at=NOW + timedelta(hours=1), tags=["Truce"]
-    )
-    BylineFactory(article=later, contributor=person, position=0)
-    for url in name_urls("hala-nasser", "truce"):
-        assert client.get(url).status_code == 404, url
-
-
-@pytest.mark.parametrize("url", name_urls("{person}", "{tag}"))
-def test_a_name_on_a_draft_only_answers_byte_for_byte_as_a_name_that_never_existed(client, url):
-    person = ContributorFactory(name="Hala Nasser")
-    draft = ArticleFactory(tags=["Secret talks"])
-    BylineFactory(article=draft, contributor=person, position=0)
-    hidden = client.get(url.format(person=person.slug, tag="secret-talks"))
-    unknown = client.get(url.format(person="nobody-at-all", tag="no-such-tag"))
-    assert hidden.status_code == unknown.status_code == 404
-    assert hidden.content == unknown.content
-    assert hidden.templates[0].name == unknown.templates[0].name == "404.html"
-    assert {k: v for k, v in hidden.items() if k != "Date"} == {
-        k: v for k, v in unknown.items() if k != "Date"
-    }
 
 
 def test_archive_lists_the_month_and_refuses_impossible_months(client):
@@ -472,88 +230,3 @@ def test_a_correction_invalidates_the_cached_page(client, settings, editor):
 def test_no_corrections_section_without_corrections(client):
     article = ArticleFactory(published=True)
     assert "Corrections</h2>" not in client.get(article.get_absolute_url()).content.decode()
-
-
-# Caching and conditional GET -------------------------------------------------------------------
-
-
-@pytest.fixture
-def page_cache(settings):
-    settings.PUBLIC_PAGE_CACHE_SECONDS = 600
-    cache.clear()
-
-
-def test_pages_carry_validators_and_answer_304(client, page_cache):
-    article = ArticleFactory(published=True)
-    first = client.get(article.get_absolute_url())
-    assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
-    assert "must-revalidate" in first["Cache-Control"]
-    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=first["ETag"])
-    assert again.status_code == 304 and again.content == b""
-    since = client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
-    assert since.status_code == 304
-
-
-def test_cached_pages_cost_no_queries_and_follow_edits(
-    client, page_cache, django_assert_num_queries, editor
-):
-    article = ArticleFactory(published=True, headline="Before the edit")
-    url = article.get_absolute_url()
-    etag = client.get(url)["ETag"]
-    with django_assert_num_queries(0):
-        assert client.get(url).status_code == 200
-    edit(article, by=editor, headline="After the edit")
-    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
-    assert response.status_code == 200 and "After the edit" in response.content.decode()
-
-
-def test_withdrawal_through_the_workflow_invalidates_the_cache(client, page_cache, editor):
-    from articles.workflow import transition
-
-    article = ArticleFactory(published=True)
-    assert client.get(article.get_absolute_url()).status_code == 200
-    assert "Headline" in client.get("/").content.decode()
-    transition(article, "withdraw", by=editor, comment="Safety of a source.")
-    response = client.get(article.get_absolute_url())
-    assert response.status_code == 410 and "Safety of a source." in response.content.decode()
-    assert article.headline not in client.get("/").content.decode()
-
-
-def test_scheduled_story_appears_when_its_time_comes_despite_the_cache(client, page_cache):
-    import time_machine
-
-    story = ArticleFactory(
-        status=Article.Status.SCHEDULED,
-        published_at=NOW + timedelta(minutes=10),
-        headline="Scheduled for later",
-    )
-    assert story.headline not in client.get("/").content.decode()
-    with time_machine.travel(NOW + timedelta(minutes=11)):
-        assert story.headline in client.get("/").content.decode()
-
-
-def test_invalidate_public_pages_is_callable_from_other_code(client, page_cache):
-    article = ArticleFactory(published=True, headline="Original words")
-    client.get(article.get_absolute_url())
-    Article.objects.filter(pk=article.pk).update(headline="Changed by update()")
-    assert "Original words" in client.get(article.get_absolute_url()).content.decode()
-    invalidate_public_pages()
-    assert "Changed by update()" in client.get(article.get_absolute_url()).content.decode()
-
-
-def test_unknown_query_parameters_share_the_cached_page(client, page_cache, monkeypatch):
-    from public import caching
-
-    article = ArticleFactory(published=True)
-    client.get(article.get_absolute_url())
-    stored = []
-    real_set = caching.cache.set
-    monkeypatch.setattr(
-        caching.cache, "set", lambda key, *a, **k: stored.append(key) or real_set(key, *a, **k)
-    )
-    for n in range(5):
-        assert client.get(f"{article.get_absolute_url()}?utm_source={n}").status_code == 200
-    assert stored == []
-    client.get("/search/?q=one")
-    client.get("/search/?q=two")
-    assert len(stored) == 2
