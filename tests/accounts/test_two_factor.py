@@ -13,11 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
 from tests.accounts.sign_in import ADMIN, LOGIN, SETUP, START, VERIFY, is_verified, post_login
-from tests.conftest import (
-    confirmed_totp_device,
-    current_totp_code,
-    password_only_login,
-)
+from tests.conftest import confirmed_totp_device, current_totp_code, password_only_login
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 # Two-factor: who must -----------------------------------------------------------------------

@@ -22,11 +22,7 @@ from django.utils import timezone
 from articles.models import Article
 from articles.workflow import transition
 from public import caching
-from public.caching import (
-    VERSION_KEY,
-    SiteVersion,
-    current_version,
-)
+from public.caching import VERSION_KEY, SiteVersion, current_version
 from tests.factories import ArticleFactory
 from tests.helpers import edit
 from tests.newsroom.test_outage import GUNICORN, REPO, _child_env, _get, _wait_for

@@ -9,12 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import (
-    ArticleFactory,
-    BylineFactory,
-    ContributorFactory,
-    SectionFactory,
-)
+from tests.factories import ArticleFactory, BylineFactory, ContributorFactory, SectionFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
