@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from articles import changes, revisions
 from articles.models import Article, Byline
-from tests.articles.test_admin import byline_rows, management, story_form
+from tests.articles.admin.forms import byline_rows, management, story_form
 from tests.factories import ArticleFactory, ContributorFactory, ExchangeFactory
 
 pytestmark = pytest.mark.django_db

@@ -156,7 +156,7 @@ def test_a_scheduled_story_whose_source_changes_waits_for_a_new_review(editor, e
     """Publication is blocked while a segment is stale; going live on schedule is publication."""
     from django.utils import timezone
 
-    from tests.articles.test_admin import change_url, story_form
+    from tests.articles.admin.forms import change_url, story_form
 
     article = translated_story(
         status=Article.Status.SCHEDULED, published_at=timezone.now() - timezone.timedelta(minutes=1)
