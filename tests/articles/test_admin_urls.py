@@ -18,7 +18,7 @@ from articles.models import Article, AuditEntry, Contributor, Image, Section, St
 from articles.roles import REPORTER, TRANSLATOR
 from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, UserFactory
 
-# The admin permission matrix ----------------------------------------------------------------
+# Every admin URL, as the admin site names it -------------------------------------------------
 
 
 def admin_url_patterns():

@@ -72,9 +72,6 @@ def byline_rows(article) -> dict[str, str]:
     return data
 
 
-# Desk pages: styles from desk.css only, one stale warning, two-factor links
-
-
 def stale_translation_in_review():
     from articles import translation
 

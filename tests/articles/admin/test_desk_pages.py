@@ -30,6 +30,9 @@ def test_staff_preview_a_draft_as_readers_will_see_it_but_the_public_cannot(
     assert client.get(preview).status_code == 404
 
 
+# Desk pages: styles from desk.css only, one stale warning, two-factor links
+
+
 def test_desk_pages_carry_no_style_attributes_which_the_policy_would_block(editor_client):
     article = stale_translation_in_review()
     image = ImageFactory()

@@ -83,7 +83,7 @@ def export_version_1(path: Path) -> None:
             archive.writestr(f"media/{name}", default_storage.open(name, "rb").read())
 
 
-# Rule 4: hostile archives ----------------------------------------------------------------------
+# An archive taken apart, to be changed and written back -------------------------------------
 
 
 @dataclass
