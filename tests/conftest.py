@@ -147,7 +147,8 @@ def page(browser):
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; tests hash with MD5. test_accounts checks the real setting."""
+    """Argon2 is slow on purpose; tests hash with MD5. tests/accounts/test_passwords.py checks
+    the real setting."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
