@@ -308,9 +308,6 @@ def test_a_page_that_depends_on_more_than_its_address_is_never_stored(client, ur
 # Caching and conditional GET -------------------------------------------------------------------
 
 
-NOW = timezone.now()
-
-
 @pytest.fixture
 def page_cache(settings):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 600
@@ -356,13 +353,14 @@ def test_withdrawal_through_the_workflow_invalidates_the_cache(client, page_cach
 def test_scheduled_story_appears_when_its_time_comes_despite_the_cache(client, page_cache):
     import time_machine
 
+    now = timezone.now()  # when the test runs, not when the module was imported
     story = ArticleFactory(
         status=Article.Status.SCHEDULED,
-        published_at=NOW + timedelta(minutes=10),
+        published_at=now + timedelta(minutes=10),
         headline="Scheduled for later",
     )
     assert story.headline not in client.get("/").content.decode()
-    with time_machine.travel(NOW + timedelta(minutes=11)):
+    with time_machine.travel(now + timedelta(minutes=11)):
         assert story.headline in client.get("/").content.decode()
 
 
