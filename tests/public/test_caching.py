@@ -39,11 +39,6 @@ UNREACHABLE_REDIS = {
 }
 
 
-@pytest.fixture
-def story():
-    return ArticleFactory(published=True, headline="Bakeries reopen in Douma")
-
-
 def without_date(response) -> dict[str, str]:
     return {name: value for name, value in response.items() if name != "Date"}
 
@@ -292,7 +287,7 @@ urlpatterns = [
 ]
 
 
-@pytest.mark.urls("tests.articles.test_caching")
+@pytest.mark.urls("tests.public.test_caching")
 @pytest.mark.parametrize("url", ["/session/", "/form/", "/language/", "/cookie/", "/private/"])
 def test_a_page_that_depends_on_more_than_its_address_is_never_stored(client, url):
     cache.clear()
