@@ -1,10 +1,11 @@
 """Shared fixtures: a user for each role, clients logged in as them, a private Redis server.
 
-Staff need a second factor in the admin (newsroom/two_factor.py). So that tests about other
-things need not repeat it, a test client logged in with force_login() or login() is also past the
-second factor: the user gets a confirmed authenticator device and the session is marked verified,
-as the verify step would. Tests of the second factor itself log in with
-password_only_login(client, user), which stops before it.
+Staff need a second factor in the admin (accounts/two_factor.py). So that tests about other
+things need not repeat it, the `client` fixture is a VerifiedClient: force_login() and login()
+also take staff past the second factor, as the verify step would (the user gets a confirmed
+authenticator device and the session holds its id under django_otp's DEVICE_ID_SESSION_KEY).
+Tests of the second factor itself log in with password_only_login(client, user), which stops
+before it.
 """
 
 import shutil
@@ -13,6 +14,8 @@ import subprocess
 import time
 
 import pytest
+from django.contrib.auth import get_user
+from django.http import HttpRequest
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
@@ -33,9 +36,6 @@ hypothesis_settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-
-# Django's own, before the autouse fixture below wraps it.
-_django_client_login = Client._login
 
 
 def confirmed_totp_device(user) -> TOTPDevice:
@@ -59,9 +59,30 @@ def mark_verified(client: Client, user) -> None:
     session.save()
 
 
+class VerifiedClient(Client):
+    """Django's test client, whose force_login() and login() also pass staff through the
+    second factor, as the verify step would (django_otp.login keeps the device's id in the
+    session)."""
+
+    def force_login(self, user, backend=None) -> None:
+        super().force_login(user, backend)
+        if user.is_staff:
+            mark_verified(self, user)
+
+    def login(self, **credentials) -> bool:
+        logged_in = super().login(**credentials)
+        if logged_in:
+            request = HttpRequest()
+            request.session = self.session
+            user = get_user(request)
+            if user.is_staff:
+                mark_verified(self, user)
+        return logged_in
+
+
 def password_only_login(client: Client, user) -> Client:
     """Log `client` in as `user` with the password step alone, the second factor still owed."""
-    _django_client_login(client, user, "django.contrib.auth.backends.ModelBackend")
+    Client.force_login(client, user, "django.contrib.auth.backends.ModelBackend")
     return client
 
 
@@ -70,6 +91,20 @@ def login_as(client: Client, user) -> Client:
     password_only_login(client, user)
     if user.is_staff:
         mark_verified(client, user)
+    return client
+
+
+@pytest.fixture
+def client() -> VerifiedClient:
+    """pytest-django's `client`, as a VerifiedClient."""
+    return VerifiedClient()
+
+
+@pytest.fixture
+def admin_client(db, admin_user) -> VerifiedClient:
+    """pytest-django's `admin_client` (a superuser), past the second factor."""
+    client = VerifiedClient()
+    client.force_login(admin_user)
     return client
 
 
@@ -111,23 +146,9 @@ def page(browser):
 
 
 @pytest.fixture(autouse=True)
-def _logged_in_clients_are_verified(monkeypatch):
-    """client.force_login(user) and client.login(...) end past the second factor for staff.
-
-    Both go through Client._login (Django 5.2), so that one method is wrapped.
-    """
-
-    def _login_verified(self, user, backend=None):
-        _django_client_login(self, user, backend)
-        if user.is_staff:
-            mark_verified(self, user)
-
-    monkeypatch.setattr(Client, "_login", _login_verified)
-
-
-@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
-    """Argon2 is slow on purpose; tests hash with MD5. test_accounts checks the real setting."""
+    """Argon2 is slow on purpose; tests hash with MD5. tests/accounts/test_passwords.py checks
+    the real setting."""
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",

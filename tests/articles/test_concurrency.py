@@ -132,7 +132,7 @@ def test_an_edit_racing_a_transition_keeps_both_the_edit_and_the_move(editor, at
 
 
 def test_a_form_opened_before_a_move_is_refused_naming_who_moved_it(editor, editor_client):
-    from tests.articles.test_admin import change_url, story_form
+    from tests.articles.admin.forms import change_url, story_form
 
     other = UserFactory(username="hala", first_name="Hala", last_name="Nasser", role=EDITOR)
     article = ArticleFactory(status=Article.Status.APPROVED)

@@ -73,7 +73,7 @@ GUARDED_ADMINS = [
 
 
 @pytest.mark.parametrize(
-    "model, model_admin", GUARDED_ADMINS, ids=[m._meta.label for m, _ in GUARDED_ADMINS]
+    ("model", "model_admin"), GUARDED_ADMINS, ids=[m._meta.label for m, _ in GUARDED_ADMINS]
 )
 def test_every_admin_action_on_the_story_tables_goes_through_the_door(
     model, model_admin, editor, rf
@@ -139,10 +139,12 @@ def test_an_edit_records_a_revision_and_an_audit_row_and_announces_once(editor):
         changes.story_changed.disconnect(listener)
     assert len(revisions.revisions(article)) == before + 1
     newest = revisions.revisions(article)[0]
-    assert newest.by == editor and newest.tags == ["idlib", "raqqa"]
+    assert newest.by == editor
+    assert newest.tags == ["idlib", "raqqa"]
     entry = AuditEntry.objects.get(article=article)
     assert (entry.action, entry.by, entry.changed) == ("story.edit", editor, ["headline", "tags"])
-    assert len(heard) == 1 and heard[0]["article_ids"] == {article.pk}
+    assert len(heard) == 1
+    assert heard[0]["article_ids"] == {article.pk}
 
 
 def test_a_change_that_changes_nothing_writes_nothing(editor):
@@ -185,10 +187,12 @@ def test_paste_copy_cannot_take_over_another_reporters_draft(reporter_client, re
     text = "Headline: Mine now\nSlug: their-draft\nByline: Reporter\n\nMy text.\n"
     response = reporter_client.post(PASTE, {"text": text})
     html = response.content.decode()
-    assert response.status_code == 200 and "taken by a story you cannot change" in html
+    assert response.status_code == 200
+    assert "taken by a story you cannot change" in html
     assert "Their draft" not in html
     draft.refresh_from_db()
-    assert draft.headline == "Their draft" and not draft.bylines.exists()
+    assert draft.headline == "Their draft"
+    assert not draft.bylines.exists()
     # Not made an owner on the way: they still cannot open it, nor its revisions.
     assert reporter_client.get(change_url(draft)).status_code == 302
     url = reverse("admin:articles_article_revisions", args=[draft.pk])
@@ -202,8 +206,10 @@ def test_paste_copy_says_nothing_of_another_reporters_story_past_draft(reporter_
     )
     response = reporter_client.post(PASTE, {"text": "Headline: X\nSlug: a-secret\n\nText.\n"})
     html = response.content.decode()
-    assert "A source&#x27;s name" not in html and "A source's name" not in html
-    assert "Editing" not in html and "past draft" not in html
+    assert "A source&#x27;s name" not in html
+    assert "A source's name" not in html
+    assert "Editing" not in html
+    assert "past draft" not in html
 
 
 def test_the_date_in_a_reporters_copy_is_left_to_the_desk(reporter_client):
@@ -227,7 +233,8 @@ def test_import_story_is_refused_for_a_reporter_naming_someone_elses_story(repor
     err = StringIO()
     with pytest.raises(Exception, match="refused"):
         call_command("import_story", str(path), by="reporter", stdout=StringIO(), stderr=err)
-    assert "cannot change" in err.getvalue() and "Their draft" not in err.getvalue()
+    assert "cannot change" in err.getvalue()
+    assert "Their draft" not in err.getvalue()
     assert Article.objects.get(slug="their-draft").headline == "Their draft"
 
 

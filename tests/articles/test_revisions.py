@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from articles import changes, revisions
 from articles.models import Article, Byline
-from tests.articles.test_admin import byline_rows, management, story_form
+from tests.articles.admin.forms import byline_rows, management, story_form
 from tests.factories import ArticleFactory, ContributorFactory, ExchangeFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,9 @@ def test_restoring_an_old_revision_brings_back_text_and_credits_as_a_new_revisio
     assert list(article.bylines.values_list("contributor_id", "position")) == first_credits
     assert article.version == version_before + 1
     latest = revisions.revisions(article)[0]
-    assert latest.number == 3 and "Restored revision 1" in latest.reason and latest.by == editor
+    assert latest.number == 3
+    assert "Restored revision 1" in latest.reason
+    assert latest.by == editor
 
 
 def test_restore_keeps_the_workflow_state(editor):

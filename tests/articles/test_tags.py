@@ -9,8 +9,8 @@ import re
 import pytest
 from taggit.models import Tag
 
+from tests.articles.test_migrations import at_latest_afterwards, migrate_to  # noqa: F401
 from tests.factories import ArticleFactory
-from tests.test_migrations import at_latest_afterwards, migrate_to  # noqa: F401
 
 TAG_LINK = re.compile(r'href="(/tags/[^"]*/)"')
 

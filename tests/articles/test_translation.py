@@ -66,7 +66,7 @@ def test_bracketed_insertions_the_source_lacks_are_flagged_not_in_source():
         answer="[Since the agreement,] both sides <hold>.",
         answer_original="الطرفان ملتزمان.",
     )
-    row = [r for r in translation.review(article) if r.segment.label == "Answer 1"][0]
+    row = next(r for r in translation.review(article) if r.segment.label == "Answer 1")
     assert "not in source" in row.flags
     marked = str(row.translation_marked)
     mark = '<mark class="not-in-source" title="not in source">[Since the agreement,]</mark>'
@@ -116,7 +116,8 @@ def test_review_page_shows_source_right_to_left_beside_the_translation(translato
     article = translated_story(status=Article.Status.TRANSLATION_REVIEW)
     html = translator_client.get(review_url(article)).content.decode()
     assert 'lang="ar" dir="rtl"' in html
-    assert "الفقرة الأولى" in html and "First paragraph." in html
+    assert "الفقرة الأولى" in html
+    assert "First paragraph." in html
     assert "Pass translation" in html
 
 
@@ -156,7 +157,7 @@ def test_a_scheduled_story_whose_source_changes_waits_for_a_new_review(editor, e
     """Publication is blocked while a segment is stale; going live on schedule is publication."""
     from django.utils import timezone
 
-    from tests.articles.test_admin import change_url, story_form
+    from tests.articles.admin.forms import change_url, story_form
 
     article = translated_story(
         status=Article.Status.SCHEDULED, published_at=timezone.now() - timezone.timedelta(minutes=1)

@@ -315,7 +315,8 @@ def test_editor_bulk_publish_moves_what_it_can_and_names_what_it_cannot(editor_c
     )
     html = response.content.decode()
     assert "2 stories moved" in html
-    assert "Still a draft" in html and "not possible while the story is draft" in html
+    assert "Still a draft" in html
+    assert "not possible while the story is draft" in html
     assert {a.status for a in Article.objects.filter(pk__in=[a.pk for a in ready])} == {
         Status.PUBLISHED
     }

@@ -48,7 +48,7 @@ def artifacts_dir() -> Path:
 
 
 # The `browser` and `page` fixtures live in tests/conftest.py, so that browser tests outside this
-# folder (tests/test_headers.py) share the one Playwright session: two cannot run at once.
+# folder (tests/newsroom/test_headers.py) share the one Playwright session: two cannot run at once.
 
 
 def login(page, live_server, username: str, password: str) -> None:

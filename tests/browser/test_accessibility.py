@@ -78,14 +78,14 @@ def axe_failures(browser, axe_source, scheme, width, pages) -> dict:
     return failures
 
 
-@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
+@pytest.mark.parametrize(("scheme", "width"), SCHEMES_AND_WIDTHS, ids=str)
 def test_every_public_page_type_passes_axe(browser, live_server, site, axe_source, scheme, width):
     # The 404 and 410 pages are among them: any status, as public_urls() chose.
     pages = {name: (f"{live_server.url}{path}", None) for name, path in public_urls(site).items()}
     assert axe_failures(browser, axe_source, scheme, width, pages) == {}
 
 
-@pytest.mark.parametrize("scheme, width", SCHEMES_AND_WIDTHS, ids=str)
+@pytest.mark.parametrize(("scheme", "width"), SCHEMES_AND_WIDTHS, ids=str)
 def test_the_500_and_503_pages_pass_axe(browser, live_server, settings, axe_source, scheme, width):
     # A URLconf with two views that fail: one with a bug (the 500 page of handler500), one
     # without its database (the 503 page of DatabaseUnavailableMiddleware).

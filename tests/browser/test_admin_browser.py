@@ -4,7 +4,7 @@ and the change page laid out with the workflow panel straight above the form."""
 import pytest
 from django.urls import reverse
 
-from tests.articles.test_admin import stale_translation_in_review
+from tests.articles.admin.forms import stale_translation_in_review
 from tests.browser.conftest import login
 from tests.factories import DEFAULT_PASSWORD, ImageFactory, UserFactory
 

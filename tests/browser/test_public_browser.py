@@ -165,7 +165,8 @@ def test_reader_goes_from_home_to_interview_to_original(page, live_server, site,
     page.get_by_role("link", name="Read the original in Arabic").click()
     page.wait_for_load_state()
     original = page.locator("article[lang]")
-    assert original.get_attribute("lang") == "ar" and original.get_attribute("dir") == "rtl"
+    assert original.get_attribute("lang") == "ar"
+    assert original.get_attribute("dir") == "rtl"
     assert "هدنة" in page.locator("h1").inner_text()
     check_links(page, live_server.url)
     page.screenshot(path=artifacts_dir / "public-original.png", full_page=True)
@@ -211,7 +212,8 @@ def test_skip_link_is_first_and_visible_on_focus(page, live_server, site):
     focused = page.evaluate("document.activeElement.className")
     assert focused == "skip-link"
     box = page.locator(".skip-link").bounding_box()
-    assert box["y"] >= 0 and box["height"] > 0
+    assert box["y"] >= 0
+    assert box["height"] > 0
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
     page.keyboard.press("Enter")

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from articles.models import Article
 from interviews.models import Exchange, Interview
-from tests.articles.test_admin import management, story_form
+from tests.articles.admin.forms import management, story_form
 from tests.factories import ArticleFactory, InterviewArticleFactory
 
 pytestmark = pytest.mark.django_db

@@ -44,7 +44,8 @@ def test_arabic_markers_are_read_in_the_original_only():
     )
     assert [(e.question, e.answer) for e in exchanges] == [("لماذا؟", ["لأن."])]
     intro, exchanges = split_exchanges(paragraphs_from_lines(numbered(text)))
-    assert not exchanges and len(intro) == 2
+    assert not exchanges
+    assert len(intro) == 2
 
 
 def test_a_bidi_mark_before_the_marker_does_not_hide_it():

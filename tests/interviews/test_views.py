@@ -105,7 +105,8 @@ def test_the_sample_interview_is_published_faithfully(client):
     assert article.dek in html
     assert '<time datetime="2015-10-04T12:00:00+00:00">4 October 2015</time>' in html
     assert "2 min read" in html
-    assert "Interview by" in html and ">Moutasem Jamal</a>" in html
+    assert "Interview by" in html
+    assert ">Moutasem Jamal</a>" in html
     assert 'class="interviewee__name">Ammar al-Maydani</span>' in html
     assert "a south Damascus media activist</span>" in html
     # The intro is the sanitized body, not escaped.
@@ -113,7 +114,8 @@ def test_the_sample_interview_is_published_faithfully(client):
     # Four exchanges in a description list, each with its own anchor.
     assert html.count('<dt class="exchange__question">') == 4
     for number in range(1, 5):
-        assert f'id="q{number}"' in html and f'href="#q{number}"' in html
+        assert f'id="q{number}"' in html
+        assert f'href="#q{number}"' in html
     assert html.count('<dd class="exchange__answer">') == 4
     # Two of the answers are two paragraphs long: 6 answer paragraphs in all.
     answers = html.split('<dl class="exchanges">')[1].split("</dl>")[0]
@@ -121,7 +123,8 @@ def test_the_sample_interview_is_published_faithfully(client):
     # Bracketed insertions are marked as insertions, brackets kept.
     assert f"{INS}[Since reaching the agreement,]</ins>" in html
     assert f"{INS}[south Damascus]</ins>" in html
-    assert ">Syria</a>" in html and ">Damascus</a>" in html
+    assert ">Syria</a>" in html
+    assert ">Damascus</a>" in html
     assert "Share this article" in html
 
 
