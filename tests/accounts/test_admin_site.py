@@ -2,7 +2,8 @@
 
 The behaviours themselves (the second factor, idle sign-out, "view on site", the editor under the
 policy) are tested in tests/accounts/, tests/articles/test_admin_urls.py and
-tests/newsroom/test_headers.py; here, that they reach the admin paths that are not admin views, and that readers never meet them.
+tests/newsroom/test_headers.py; here, that they reach the admin paths that are not admin views,
+and that readers never meet them.
 """
 
 import datetime as dt
