@@ -13,6 +13,7 @@ from articles import changes, workflow
 from articles.importer import import_story_file
 from articles.models import Article, Byline, Contributor, Section
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
+from articles.site_address import site_url
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 SAMPLE = DEMO_DIR / "rebels-is-truce-south-damascus.txt"
@@ -57,10 +58,10 @@ class Command(BaseCommand):
             sample = self.publish_sample(editor)
             raqqa = self.raqqa_for_review(reporter, editor)
         self.stdout.write(self.style.SUCCESS("Demo content is ready."))
-        self.stdout.write(f"  Published: {settings.SITE_URL}{sample.get_absolute_url()}")
+        self.stdout.write(f"  Published: {site_url()}{sample.get_absolute_url()}")
         self.stdout.write(f"  In translation review: “{raqqa.headline}”")
         self.stdout.write(
-            f"Log in at {settings.SITE_URL}/admin/ as (editors set up an authenticator app "
+            f"Log in at {site_url()}/admin/ as (editors set up an authenticator app "
             "for two-factor sign-in the first time):"
         )
         for username, role in ACCOUNTS:
