@@ -50,6 +50,7 @@ class TranslationReviewViews:
             "admin/articles/article/translation_review.html",
             rows=rows,
             stale_count=sum(row.is_stale for row in rows),
+            never_reviewed=translation.never_reviewed(obj),
             may_confirm=may_confirm,
             transitions=[
                 t

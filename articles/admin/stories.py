@@ -16,7 +16,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from .. import changes, permissions, search, translation, workflow
+from .. import changes, desk_time, permissions, search, translation, workflow
 from ..forms import (
     ArticleAdminForm,
     BoundedSplitDateTimeField,
@@ -262,8 +262,9 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelA
             "status_changes": obj.status_changes.select_related("changed_by"),
             "can_review_translation": obj.is_translated,
             "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
+            "never_reviewed": obj.is_translated and translation.never_reviewed(obj),
             "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "time_zone": timezone.get_current_timezone_name(),
+            "time_zone": desk_time.zone_id(),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
