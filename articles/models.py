@@ -349,6 +349,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "story"
+        verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         permissions = [
             ("submit_article", "Can submit a story for editing"),

@@ -3,4 +3,9 @@ inlines, its list filters, the workflow and paste pages (desk), revisions (histo
 review (review), the library, the audit trails, and reporters' notices (notices). Importing
 this package registers them all."""
 
+from django.contrib import admin
+
 from . import audit, library, notices, stories  # noqa: F401  (each registers its ModelAdmins)
+
+# The desk's own words on its home page, in place of Django's "Site administration".
+admin.site.index_title = "Your desk"

@@ -30,6 +30,7 @@ from .desk import DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
 from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
+from .readable import READ_ONLY_BODY, ReadableText, readable_names
 from .review import TranslationReviewViews
 
 # The story fields people type into, in the order the form shows them.
@@ -39,7 +40,7 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelAdmin):
+class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, ReadableText, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "headline",
@@ -128,11 +129,17 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelA
                 (name, {**options, "fields": (*options["fields"], "loaded_version")}),
                 *rest,
             ]
+        if READ_ONLY_BODY in self.get_readonly_fields(request, obj):
+            fieldsets = [
+                (name, {**options, "fields": readable_names(options["fields"])})
+                for name, options in fieldsets
+            ]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         limited = permissions.readonly_article_fields(request.user, obj, ARTICLE_FORM_FIELDS)
-        return (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
+        fields = (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
+        return readable_names(fields)  # a read-only text shows as text, not markup
 
     # Permissions: all from articles/permissions.py.
     def has_view_permission(self, request, obj=None):
