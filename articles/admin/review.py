@@ -1,9 +1,10 @@
 """Translation review in the desk: a story's source and translation, segment by segment."""
 
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
-from .. import changes, permissions, translation, workflow
+from .. import changes, permissions, segment_edits, translation, workflow
 from ..models import (
     Article,
 )
@@ -51,6 +52,7 @@ class TranslationReviewViews:
             rows=rows,
             stale_count=sum(row.is_stale for row in rows),
             never_reviewed=translation.never_reviewed(obj),
+            may_correct=permissions.can_change_article(request.user, obj),
             may_confirm=may_confirm,
             transitions=[
                 t
@@ -59,3 +61,27 @@ class TranslationReviewViews:
             ],
             source_dir="rtl" if obj.original_is_right_to_left else "ltr",
         )
+
+    def correct_segment_view(self, request, pk):
+        """The reviewer's corrected English of one segment, saved through the door."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        key = request.POST.get("segment", "")
+        typed = request.POST.get("text", "")
+        try:
+            loaded = int(request.POST.get("loaded_version", ""))
+        except ValueError:
+            loaded = None
+        try:
+            change = segment_edits.correction(obj, key, typed)
+            change.loaded_version = loaded
+            changes.edit_story(obj, change, by=request.user)
+        except (segment_edits.CannotCorrectHere, changes.ChangeRefused) as refusal:
+            # What they typed comes back with the reason, never lost.
+            self.message_user(request, f"Not saved: {refusal} Your text: {typed}", messages.ERROR)
+        else:
+            self.message_user(
+                request, "The English of that segment is corrected.", messages.SUCCESS
+            )
+        return redirect("admin:articles_article_translation", pk=pk)

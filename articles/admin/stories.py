@@ -302,6 +302,11 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, ReadableText
         urls = [
             path("paste/", view(self.paste_copy_view), name="articles_article_paste"),
             path(
+                "<int:pk>/translation/correct/",
+                view(self.correct_segment_view),
+                name="articles_article_correct_segment",
+            ),
+            path(
                 "<int:pk>/transition/<str:name>/",
                 view(self.transition_view),
                 name="articles_article_transition",

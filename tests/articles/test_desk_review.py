@@ -159,3 +159,81 @@ def test_a_scheduled_time_is_shown_in_the_newsrooms_time_with_its_name(settings,
     html = change_page(editor_client, article)
     local = timezone.localtime(at, timezone=__import__("zoneinfo").ZoneInfo("Asia/Beirut"))
     assert f"{local:%H:%M} Beirut time" in html
+
+
+# Correcting a segment's English from the review page
+
+
+def correct(client, article, segment, text, version=None):
+    return client.post(
+        reverse("admin:articles_article_correct_segment", args=[article.pk]),
+        {
+            "segment": segment,
+            "text": text,
+            "loaded_version": article.version if version is None else version,
+        },
+        follow=True,
+    )
+
+
+def test_the_translator_corrects_a_paragraphs_english_from_the_review_page(
+    translator, translator_client
+):
+    article = translated_story()
+    assert "Correct the English" in review_page(translator_client, article)
+    response = correct(translator_client, article, "body:1", "Bread costs <twice> as much.")
+    assert "corrected" in response.content.decode()
+    article.refresh_from_db()
+    assert article.body == "<p>First paragraph.</p><p>Bread costs &lt;twice&gt; as much.</p>"
+    # Through the door: a revision by the translator, and an audit row.
+    assert revisions.revisions(article)[0].by == translator
+    assert article.audit_entries.filter(action="story.edit", by=translator).exists()
+
+
+def test_the_translator_corrects_an_answer_and_the_headline(translator_client):
+    from tests.factories import ExchangeFactory
+
+    article = translated_story(kind=Article.Kind.INTERVIEW)
+    ExchangeFactory(article=article, position=0, question="Who?", answer="The techers.")
+    correct(translator_client, article, "exchange:0:answer", "The teachers.")
+    article.refresh_from_db()
+    correct(translator_client, article, "headline", "Both sides keep the truce")
+    article.refresh_from_db()
+    assert article.exchanges.get().answer == "The teachers."
+    assert article.headline == "Both sides keep the truce"
+
+
+def test_a_correction_from_a_page_loaded_before_anothers_save_is_refused_and_kept(
+    editor, translator_client
+):
+    article = translated_story()
+    loaded = article.version
+    changes.edit_story(article, changes.StoryChanges(fields={"dek": "New dek."}), by=editor)
+    response = correct(translator_client, article, "headline", "My better headline", loaded)
+    html = response.content.decode()
+    assert "Not saved" in html and "My better headline" in html
+    article.refresh_from_db()
+    assert article.headline == "Both sides hold the truce"
+
+
+@pytest.mark.parametrize("who", ["reporter_client", "translator_client"])
+def test_nobody_corrects_a_story_they_may_not_change(request, who):
+    article = translated_story(status=Status.APPROVED)  # out of translation review
+    client = request.getfixturevalue(who)
+    correct(client, article, "headline", "Taken over")
+    article.refresh_from_db()
+    assert article.headline == "Both sides hold the truce"
+
+
+def test_a_reporter_cannot_correct_another_reporters_story_in_review(reporter_client):
+    article = translated_story()
+    response = correct(reporter_client, article, "headline", "Taken over")
+    assert response.status_code in (403, 404) or "Not saved" in response.content.decode()
+    article.refresh_from_db()
+    assert article.headline == "Both sides hold the truce"
+
+
+def test_corrections_are_posted_never_fetched(translator_client):
+    article = translated_story()
+    url = reverse("admin:articles_article_correct_segment", args=[article.pk])
+    assert translator_client.get(url).status_code == 405
