@@ -307,6 +307,11 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, ReadableText
                 name="articles_article_correct_segment",
             ),
             path(
+                "<int:pk>/translation/original/",
+                view(self.attach_original_view),
+                name="articles_article_attach_original",
+            ),
+            path(
                 "<int:pk>/transition/<str:name>/",
                 view(self.transition_view),
                 name="articles_article_transition",

@@ -237,3 +237,65 @@ def test_corrections_are_posted_never_fetched(translator_client):
     article = translated_story()
     url = reverse("admin:articles_article_correct_segment", args=[article.pk])
     assert translator_client.get(url).status_code == 405
+
+
+# Attaching the original to a story already in review
+
+
+ORIGINAL = "المعلمون يزيلون الركام\nناشطون يشرحون\n\nالفقرة الأولى\n\nالفقرة الثانية\n"
+
+
+def attach(client, article, **data):
+    return client.post(
+        reverse("admin:articles_article_attach_original", args=[article.pk]), data, follow=True
+    )
+
+
+def test_the_translator_attaches_the_original_pasted_to_a_story_in_review(
+    translator, translator_client
+):
+    article = translated_story(source_headline="", source_body="")
+    assert "Attach the original text" in review_page(translator_client, article)
+    html = attach(translator_client, article, text=ORIGINAL).content.decode()
+    assert "The original text is attached." in html
+    article.refresh_from_db()
+    assert article.source_headline == "المعلمون يزيلون الركام"
+    assert article.source_dek == "ناشطون يشرحون"
+    assert article.source_body == "الفقرة الأولى\n\nالفقرة الثانية"
+    assert article.audit_entries.filter(action="story.edit", by=translator).exists()
+
+
+def test_the_original_of_an_interview_comes_from_a_file_question_by_question(translator_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.factories import ExchangeFactory
+
+    article = translated_story(kind=Article.Kind.INTERVIEW, source_headline="")
+    ExchangeFactory(article=article, position=0, question="Who?", answer="Teachers.")
+    text = "عنوان\n\nمقدمة\n\nس: من؟\nج: المعلمون.\n"
+    upload = SimpleUploadedFile("original.txt", text.encode("utf-8"), "text/plain")
+    html = attach(translator_client, article, file=upload).content.decode()
+    assert "The original text is attached." in html, html
+    exchange = article.exchanges.get()
+    assert exchange.question == "Who?"
+    assert exchange.question_original and exchange.answer_original
+
+
+def test_a_malformed_original_is_refused_with_its_line_and_the_paste_is_kept(translator_client):
+    article = translated_story(source_headline="")
+    text = "عنوان\nسطر ثان\nسطر ثالث\n\nنص"
+    html = attach(translator_client, article, text=text).content.decode()
+    assert "The original was not attached" in html and "line 3" in html
+    assert "سطر ثالث" in html  # what was pasted is back in the box
+    article.refresh_from_db()
+    assert article.source_headline == ""
+
+
+def test_nobody_attaches_an_original_to_a_story_they_may_not_change(
+    reporter_client, translator_client
+):
+    approved = translated_story(status=Status.APPROVED, source_headline="")
+    for client in (translator_client, reporter_client):
+        attach(client, approved, text=ORIGINAL)
+    approved.refresh_from_db()
+    assert approved.source_headline == ""
