@@ -30,6 +30,7 @@ from .desk import DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
 from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
+from .notices import NoticeViews
 from .readable import READ_ONLY_BODY, ReadableText, readable_names
 from .review import TranslationReviewViews
 
@@ -40,7 +41,9 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, ReadableText, admin.ModelAdmin):
+class ArticleAdmin(
+    DeskViews, HistoryViews, TranslationReviewViews, NoticeViews, ReadableText, admin.ModelAdmin
+):
     form = ArticleAdminForm
     list_display = (
         "headline",
@@ -301,6 +304,11 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, ReadableText
         view = self.admin_site.admin_view
         urls = [
             path("paste/", view(self.paste_copy_view), name="articles_article_paste"),
+            path(
+                "notices/read/",
+                view(self.mark_notices_read_view),
+                name="articles_article_notices_read",
+            ),
             path(
                 "<int:pk>/translation/correct/",
                 view(self.correct_segment_view),

@@ -132,7 +132,9 @@ def test_a_reporter_marks_their_notices_read_and_cannot_mark_anothers(
     own = Notice.objects.get(user=reporter)
     others = Notice.objects.get(user=other_reporter)
     login_as(client, reporter)
-    response = client.post(reverse("admin:articles_notice_read"), {"notice": [own.pk, others.pk]})
+    response = client.post(
+        reverse("admin:articles_article_notices_read"), {"notice": [own.pk, others.pk]}
+    )
     assert response.status_code == 302
     own.refresh_from_db()
     others.refresh_from_db()
@@ -142,7 +144,7 @@ def test_a_reporter_marks_their_notices_read_and_cannot_mark_anothers(
 
 def test_notices_are_marked_read_only_by_post(client, reporter):
     login_as(client, reporter)
-    assert client.get(reverse("admin:articles_notice_read")).status_code == 405
+    assert client.get(reverse("admin:articles_article_notices_read")).status_code == 405
 
 
 def test_the_desk_home_lists_a_reporters_own_stories_in_progress_and_published(
