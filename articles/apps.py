@@ -46,6 +46,11 @@ class ArticlesConfig(AppConfig):
             give_tag_an_ascii_slug, sender=Tag, weak=False, dispatch_uid="articles.ascii_tag_slugs"
         )
 
+        # The desk's words, not the library's name: taggit's tags are listed under "Tags".
+        from django.apps import apps
+
+        apps.get_app_config("taggit").verbose_name = "Tags"
+
         post_migrate.connect(keep_roles_in_step, dispatch_uid="articles.keep_roles_in_step")
 
         # A revision of a story keeps the tags the door saved it with.

@@ -253,6 +253,11 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "loaded_version" in self.fields and self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        if "published_at" in self.fields:
+            # Typed and shown in the newsroom's time zone: say which, never "UTC time" for Beirut.
+            from .desk_time import zone_id
+
+            self.fields["published_at"].label = f"Publication time ({zone_id()})"
 
     def clean(self):
         cleaned = super().clean()

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from .models import Article, StatusChange
 from .roles import EDITOR, TRANSLATOR
+from .site_address import site_url
 
 logger = logging.getLogger(__name__)
 Status = Article.Status
@@ -37,6 +38,8 @@ QUEUE_NAMES: dict[str, str] = {
 def recipients(change: StatusChange) -> list[str]:
     """Addresses of the people who should hear that the story entered their queue."""
     article = change.article
+    if change.transition == "return_to_reporter":
+        return []  # the reporters hear it from articles/notices.py, on the desk and by email
     users = get_user_model().objects.filter(is_active=True, is_staff=True).exclude(email="")
     if change.to_status == Status.DRAFT:
         users = users.filter(
@@ -76,7 +79,7 @@ def story_entered_queue(change_pk: int) -> int:
     if not addresses:
         return 0
     article = change.article
-    link = settings.SITE_URL + reverse("admin:articles_article_change", args=[article.pk])
+    link = site_url() + reverse("admin:articles_article_change", args=[article.pk])
     if change.changed_by is None:
         who = "The scheduler"
     else:

@@ -75,3 +75,36 @@ def queues_for(user: User) -> list[Queue]:
         total = len(stories) if len(stories) < QUEUE_LENGTH else waiting.count()
         result.append(Queue(title, explanation, status, stories, total))
     return result
+
+
+@dataclass
+class MyStories:
+    in_progress: list[Article]
+    published: list[Article]
+    url: str
+
+
+MY_STORIES_LENGTH = 10
+
+
+def my_stories(user: User) -> MyStories | None:
+    """A reporter's own stories for the desk home: those still in the desk (each with where it
+    is) and the latest published or withdrawn. None for people who are not reporters: editors
+    and translators have their queues."""
+    if permissions.is_editor(user) or not permissions.is_reporter(user):
+        return None
+    own = (
+        Article.objects.filter(pk__in=Article.objects.filter(permissions.own_stories_filter(user)))
+        .without_text()
+        .select_related("section")
+    )
+    in_desk = [s for s in Status if s not in (Status.PUBLISHED, Status.WITHDRAWN)]
+    return MyStories(
+        in_progress=list(own.filter(status__in=in_desk).order_by("-updated_at", "-pk")),
+        published=list(
+            own.filter(status__in=[Status.PUBLISHED, Status.WITHDRAWN]).order_by(
+                "-published_at", "-pk"
+            )[:MY_STORIES_LENGTH]
+        ),
+        url=reverse("admin:articles_article_changelist"),
+    )

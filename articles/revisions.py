@@ -68,6 +68,20 @@ class Revision:
 class Difference:
     label: str
     diff: SafeString
+    # Text in the story's original language (set right to left where that language is).
+    is_original: bool = False
+
+
+ORIGINAL_LABELS = ("Original headline", "Original standfirst", "Original text")
+
+
+def is_original_text(label: str) -> bool:
+    return label in ORIGINAL_LABELS or label.startswith(("Original question", "Original answer"))
+
+
+def _same_line_endings(text: str) -> str:
+    """A text typed on Windows (\r\n) or an old Mac (\r) reads the same as one with \n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _rows_as_of(history_rows: list, until: datetime | None) -> list:
@@ -163,7 +177,7 @@ def _readable(revision: Revision, names: dict) -> dict[str, str]:
         text[f"Answer {number}"] = exchange["answer"]
         text[f"Original question {number}"] = exchange["question_original"]
         text[f"Original answer {number}"] = exchange["answer_original"]
-    return text
+    return {label: _same_line_endings(value or "") for label, value in text.items()}
 
 
 def changed_labels(older: Revision, newer: Revision) -> list[str]:
@@ -202,6 +216,7 @@ def compare(older: Revision, newer: Revision, *, with_diffs: bool = True) -> lis
         Difference(
             label,
             word_diff(old.get(label, ""), new.get(label, "")) if with_diffs else SafeString(""),
+            is_original=is_original_text(label),
         )
         for label in labels
         if old.get(label, "") != new.get(label, "")

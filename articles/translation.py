@@ -229,6 +229,12 @@ def _removed_row(record: ReviewedSegment) -> SegmentReview:
     )
 
 
+def never_reviewed(article: Article) -> bool:
+    """Has this story's translation never passed review? Then nothing "changed since review":
+    the whole of it is still to be reviewed."""
+    return not article.reviewed_segments.exists()
+
+
 def stale_segments(article: Article) -> list[SegmentReview]:
     """Segments whose source changed since the translation was reviewed (or was never reviewed)."""
     if not article.is_translated:

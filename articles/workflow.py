@@ -134,6 +134,11 @@ def check(article: Article, transition: Transition, *, by: User) -> None:
 def check_translation_is_current(article: Article) -> None:
     """Refuse publication while any translated segment's source changed since it was reviewed."""
     stale = translation.stale_segments(article)
+    if stale and translation.never_reviewed(article):
+        raise TransitionNotAllowed(
+            "The translation has not been reviewed yet: it must pass translation review before "
+            "the story can be published."
+        )
     if stale:
         labels = ", ".join(row.segment.label.lower() for row in stale[:5])
         more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""

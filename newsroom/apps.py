@@ -9,7 +9,7 @@ class NewsroomConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self) -> None:
-        from articles import changes, search, translation
+        from articles import changes, notices, search, translation
         from public import caching
 
         # What is derived from stories follows every change the door announces, in every
@@ -18,6 +18,7 @@ class NewsroomConfig(AppConfig):
             caching.on_story_changed,
             search.on_story_changed,
             translation.on_story_changed,
+            notices.on_story_changed,
         ):
             changes.story_changed.connect(
                 receiver, dispatch_uid=f"{receiver.__module__}.on_story_changed"

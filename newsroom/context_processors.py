@@ -5,7 +5,9 @@ from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
-    return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": settings.SITE_URL}
+    from articles.site_address import site_url
+
+    return {"SITE_NAME": settings.SITE_NAME, "SITE_URL": site_url()}
 
 
 def sections(request):

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # While developing with no SITE_URL, absolute links follow the address the site is reached at.
+    "articles.site_address.SiteAddressMiddleware",
     # Content-Security-Policy on every response, static files included (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -341,6 +343,10 @@ ORIGINAL_LANGUAGES = env_list("ORIGINAL_LANGUAGES", "ar,ckb,fa,tr,he,ur,fr,ru,es
 
 SITE_NAME = os.environ.get("SITE_NAME", "Newsroom")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# With DEBUG on and no SITE_URL, absolute links (emails, feeds, canonical links) use the address
+# each request came in on: runserver on another port, a forwarded one (articles/site_address.py).
+# With DEBUG off, SITE_URL is always the one used.
+SITE_URL_FROM_REQUEST = DEBUG and not os.environ.get("SITE_URL")
 
 # Logs: plain lines on stderr, or with LOG_FORMAT=json (production app servers) one JSON object per
 # line on stdout for systemd's journal or a log collector (newsroom/logging.py).

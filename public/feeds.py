@@ -13,6 +13,7 @@ from django.utils.html import escape
 from taggit.models import Tag
 
 from articles.models import Article, Section, all_tags
+from articles.site_address import site_url
 from articles.text import clean_values
 
 from .templatetags.bylines import authors_of, format_byline
@@ -67,7 +68,7 @@ class LatestFeed(Feed):
 
     def item_link(self, item: Article) -> str:
         # Absolute on SITE_URL, like the canonical link, whichever host the feed was fetched on.
-        return f"{settings.SITE_URL}{item.get_absolute_url()}"
+        return f"{site_url()}{item.get_absolute_url()}"
 
     def item_guid(self, item: Article) -> str:
         return self.item_link(item)
@@ -80,7 +81,7 @@ class LatestFeed(Feed):
 
     def item_author_link(self, item: Article) -> str | None:
         people = authors_of(item)
-        return f"{settings.SITE_URL}/contributors/{people[0].slug}/" if people else None
+        return f"{site_url()}/contributors/{people[0].slug}/" if people else None
 
     def item_pubdate(self, item: Article):
         return item.published_at

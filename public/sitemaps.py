@@ -5,7 +5,6 @@ Google News tags on those of the last two days."""
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, PageNotAnInteger
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from articles.models import Article, Section
+from articles.site_address import site_url
 from articles.text import clean_text
 
 from .pagination import MAX_PAGE, ListingPage
@@ -28,7 +28,7 @@ STORIES_PER_PAGE = 1000
 
 def on_site_url(url: str) -> str:
     """`url` on SITE_URL's scheme and host, where the pages' canonical links are."""
-    site = urlsplit(settings.SITE_URL)
+    site = urlsplit(site_url())
     return urlsplit(url)._replace(scheme=site.scheme or "https", netloc=site.netloc).geturl()
 
 
@@ -36,10 +36,10 @@ class SiteSitemap(Sitemap):
     """URLs on SITE_URL's scheme and host, the same as the pages' canonical links."""
 
     def get_domain(self, site=None) -> str:
-        return urlsplit(settings.SITE_URL).netloc
+        return urlsplit(site_url()).netloc
 
     def get_protocol(self, protocol=None) -> str:
-        return urlsplit(settings.SITE_URL).scheme or "https"
+        return urlsplit(site_url()).scheme or "https"
 
 
 class UncountedPaginator:

@@ -4,7 +4,6 @@ robots.txt)."""
 import calendar
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +13,7 @@ from django.utils import timezone
 
 from articles.models import Article, ArticleQuerySet, Byline, Contributor, Section, all_tags
 from articles.search import RANKED_MATCHES, search_articles
+from articles.site_address import site_url
 
 from .caching import public_page
 from .pagination import counted_page, listing_page
@@ -208,6 +208,6 @@ def search(request):
 @public_page
 def robots_txt(request):
     return HttpResponse(
-        loader.render_to_string("robots.txt", {"SITE_URL": settings.SITE_URL}),
+        loader.render_to_string("robots.txt", {"SITE_URL": site_url()}),
         content_type="text/plain; charset=utf-8",
     )

@@ -50,6 +50,7 @@ class HistoryViews(StoryAdminBase):
             older=older,
             newer=newer,
             differences=revisions.compare(older, newer),
+            source_dir="rtl" if obj.original_is_right_to_left else "auto",
             can_restore=permissions.can_restore_revision(request.user, obj),
         )
 

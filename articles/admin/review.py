@@ -1,9 +1,10 @@
 """Translation review in the desk: a story's source and translation, segment by segment."""
 
 from django.contrib import messages
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 
-from .. import changes, permissions, translation, workflow
+from .. import changes, importer, original_text, permissions, segment_edits, translation, workflow
 from ..models import (
     Article,
 )
@@ -44,6 +45,7 @@ class TranslationReviewViews(StoryAdminBase):
                 )
             return redirect("admin:articles_article_translation", pk=pk)
         rows = translation.review(obj)
+        kept = request.session.pop(KEPT_ORIGINAL, None)
         return self._page(
             request,
             obj,
@@ -51,6 +53,9 @@ class TranslationReviewViews(StoryAdminBase):
             "admin/articles/article/translation_review.html",
             rows=rows,
             stale_count=sum(row.is_stale for row in rows),
+            never_reviewed=translation.never_reviewed(obj),
+            may_correct=permissions.can_change_article(request.user, obj),
+            kept_original=kept["text"] if kept and kept.get("story") == obj.pk else "",
             may_confirm=may_confirm,
             transitions=[
                 t
@@ -59,3 +64,66 @@ class TranslationReviewViews(StoryAdminBase):
             ],
             source_dir="rtl" if obj.original_is_right_to_left else "ltr",
         )
+
+    def correct_segment_view(self, request, pk):
+        """The reviewer's corrected English of one segment, saved through the door."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        key = request.POST.get("segment", "")
+        typed = request.POST.get("text", "")
+        try:
+            loaded = int(request.POST.get("loaded_version", ""))
+        except ValueError:
+            loaded = None
+        try:
+            change = segment_edits.correction(obj, key, typed)
+            change.loaded_version = loaded
+            changes.edit_story(obj, change, by=request.user)
+        except (segment_edits.CannotCorrectHere, changes.ChangeRefused) as refusal:
+            # What they typed comes back with the reason, never lost.
+            self.message_user(request, f"Not saved: {refusal} Your text: {typed}", messages.ERROR)
+        else:
+            self.message_user(
+                request, "The English of that segment is corrected.", messages.SUCCESS
+            )
+        return redirect("admin:articles_article_translation", pk=pk)
+
+    def attach_original_view(self, request, pk):
+        """The original, from a file or pasted, read by the importer, saved through the door."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        upload = request.FILES.get("file")
+        if upload is not None:
+            raw = upload.read(original_text.MAX_BYTES + 1)
+            name = upload.name
+        else:
+            raw = request.POST.get("text", "").encode("utf-8")
+            name = "pasted original"
+        try:
+            if len(raw) > original_text.MAX_BYTES:
+                raise importer.StoryFormatError(name, None, "the file is larger than 2 MB")
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise importer.StoryFormatError(name, None, "the file is not UTF-8 text") from None
+            if not text.strip():
+                raise importer.StoryFormatError(name, None, "there is no text to attach")
+            change = original_text.original_changes(obj, text, filename=name)
+            change.loaded_version = obj.version
+            changes.edit_story(obj, change, by=request.user)
+        except (importer.StoryFormatError, changes.ChangeRefused) as refusal:
+            self.message_user(request, f"The original was not attached: {refusal}", messages.ERROR)
+            if upload is None:
+                request.session[KEPT_ORIGINAL] = {"story": obj.pk, "text": text_or_empty(raw)}
+        else:
+            self.message_user(request, "The original text is attached.", messages.SUCCESS)
+        return redirect("admin:articles_article_translation", pk=pk)
+
+
+KEPT_ORIGINAL = "desk:kept-original"
+
+
+def text_or_empty(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")[:100_000]

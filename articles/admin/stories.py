@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from .. import changes, permissions, search, translation, workflow
+from .. import changes, desk_time, permissions, search, translation, workflow
 from ..forms import (
     ArticleAdminForm,
     BoundedSplitDateTimeField,
@@ -32,6 +32,8 @@ from .desk import DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
 from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
+from .notices import NoticeViews
+from .readable import READ_ONLY_BODY, ReadableText, readable_names
 from .review import TranslationReviewViews
 
 # The story fields people type into, in the order the form shows them.
@@ -41,7 +43,7 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
+class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, NoticeViews, ReadableText):
     form = ArticleAdminForm
     list_display = (
         "headline",
@@ -130,11 +132,17 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
                 (name, {**options, "fields": (*options["fields"], "loaded_version")}),
                 *rest,
             ]
+        if READ_ONLY_BODY in self.get_readonly_fields(request, obj):
+            fieldsets = [
+                (name, {**options, "fields": readable_names(options["fields"])})
+                for name, options in fieldsets
+            ]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         limited = permissions.readonly_article_fields(request.user, obj, ARTICLE_FORM_FIELDS)
-        return (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
+        fields = (*ARTICLE_RECORD_FIELDS, *(f for f in ARTICLE_FORM_FIELDS if f in limited))
+        return readable_names(fields)  # a read-only text shows as text, not markup
 
     # Permissions: all from articles/permissions.py.
     def has_view_permission(self, request, obj=None):
@@ -264,8 +272,9 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
             "status_changes": obj.status_changes.select_related("changed_by"),
             "can_review_translation": obj.is_translated,
             "stale_count": len(translation.stale_segments(obj)) if obj.is_translated else 0,
+            "never_reviewed": obj.is_translated and translation.never_reviewed(obj),
             "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            "time_zone": timezone.get_current_timezone_name(),
+            "time_zone": desk_time.zone_id(),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -299,6 +308,21 @@ class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews):
                 "paste/format/",
                 view(self.story_format_view),
                 name="articles_article_story_format",
+            ),
+            path(
+                "notices/read/",
+                view(self.mark_notices_read_view),
+                name="articles_article_notices_read",
+            ),
+            path(
+                "<int:pk>/translation/correct/",
+                view(self.correct_segment_view),
+                name="articles_article_correct_segment",
+            ),
+            path(
+                "<int:pk>/translation/original/",
+                view(self.attach_original_view),
+                name="articles_article_attach_original",
             ),
             path(
                 "<int:pk>/transition/<str:name>/",

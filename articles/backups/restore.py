@@ -382,9 +382,10 @@ def _refuse_unless_empty() -> None:
             if cursor.fetchone():
                 occupied.append(table)
     if occupied:
+        # The reason first: the list of tables can be long enough to be cut short.
         raise ArchiveError(
-            f"the database already holds rows in {', '.join(occupied)}; import_archive restores "
-            "only into an empty, freshly migrated database (before createsuperuser)."
+            "import_archive restores only into an empty, freshly migrated database (before "
+            f"createsuperuser); this one already holds rows in {', '.join(occupied)}."
         )
 
 

@@ -13,7 +13,7 @@ parse_story`):
 - saving.py: save_story, import_story_text, import_story_file.
 """
 
-from .parsing import parse_story
+from .parsing import parse_original_text, parse_story
 from .saving import ImportResult, import_story_file, import_story_text, save_story
 from .story_file import (
     HEADER_KEYS,
@@ -42,6 +42,7 @@ __all__ = [
     "import_story_file",
     "import_story_text",
     "parse_date",
+    "parse_original_text",
     "parse_story",
     "save_story",
 ]

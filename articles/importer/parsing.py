@@ -265,6 +265,23 @@ def _split_once(text: str) -> tuple[str, str, str]:
     return (parts[0], "—", parts[1]) if len(parts) == 2 else (text, "", "")
 
 
+def parse_original_text(
+    text: str, *, language: str, exchanges: int, filename: str = "pasted original"
+) -> ParsedStory:
+    """Read an original-language text on its own, as the “--- original ---” section of a story
+    file is read: a headline line, an optional standfirst line, a blank line, then the text (and
+    as many Q/A exchanges as the English has, `exchanges`). StoryFormatError if malformed."""
+    reader = _Reader(filename)
+    try:
+        lines = clean_lines(_numbered_lines(text))
+    except ExchangeFormatError as error:
+        raise reader.error(error.line, error.message) from None
+    story = ParsedStory(headline="", original_language=language)
+    story.exchanges = [None] * exchanges  # type: ignore[list-item]  # only counted
+    reader.parse_original(story, 0, lines)
+    return story
+
+
 def parse_story(text: str, *, filename: str = "pasted copy") -> ParsedStory:
     """Read a story file's text; raise StoryFormatError (file and line) if it is malformed."""
     return _Reader(filename).parse(text)

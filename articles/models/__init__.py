@@ -7,10 +7,12 @@ Article` works whichever module defines it; the app label and table names are th
 
 - library.py: Section, Image, Contributor (the library stories draw on);
 - stories.py: Article, its QuerySet, kinds and states, Byline, TagQuerySet and all_tags;
-- records.py: StatusChange, Correction, ReviewedSegment, AuditEntry, and the revisions.
+- records.py: StatusChange, Correction, ReviewedSegment, AuditEntry, and the revisions;
+- notices.py: Notice, what the desk tells a reporter about their stories.
 """
 
 from .library import Contributor, ContributorQuerySet, Image, Section
+from .notices import Notice, NoticeKind
 from .records import (
     AUDIT_ACTIONS,
     AuditEntry,
@@ -49,6 +51,8 @@ __all__ = [
     "ContributorQuerySet",
     "Correction",
     "Image",
+    "Notice",
+    "NoticeKind",
     "ReviewedSegment",
     "RevisionTags",
     "Section",

@@ -237,6 +237,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        verbose_name = "story"
+        verbose_name_plural = "stories"
         ordering = ["-published_at", "-pk"]
         permissions = [
             ("submit_article", "Can submit a story for editing"),
@@ -317,9 +319,9 @@ class Article(models.Model):
         if self.is_readable:
             return "Published"
         if self.status in LIVE_STATES and self.published_at is not None:
-            when = timezone.localtime(self.published_at)
-            zone = when.tzname() or timezone.get_current_timezone_name()
-            label = f"Scheduled for {when:%d %b %Y, %H:%M} {zone}"
+            from ..desk_time import shown
+
+            label = f"Scheduled for {shown(self.published_at, '%d %b %Y, %H:%M')}"
             if self.status == ArticleStatus.SCHEDULED and self.translation_is_stale:
                 label += ", held until the translation is reviewed again"
             return label

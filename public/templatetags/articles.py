@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from articles.models import Article, Image
 from articles.search import snippet_for
+from articles.site_address import site_url
 from articles.text import clean_values
 from public.renditions import renditions_for
 
@@ -24,7 +25,7 @@ _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u
 
 
 def absolute(path: str) -> str:
-    return path if path.startswith(("http://", "https://")) else f"{settings.SITE_URL}{path}"
+    return path if path.startswith(("http://", "https://")) else f"{site_url()}{path}"
 
 
 @register.inclusion_tag("includes/picture.html")
@@ -72,7 +73,7 @@ def news_article_json_ld(article: Article) -> SafeString:
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,
-            "url": settings.SITE_URL + "/",
+            "url": site_url() + "/",
             "logo": {"@type": "ImageObject", "url": absolute(static("favicon.svg"))},
         },
         "keywords": [tag.name for tag in article.tags.all()],

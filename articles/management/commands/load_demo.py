@@ -1,6 +1,7 @@
 """python manage.py load_demo : demo accounts and stories for a first look at the newsroom."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -8,15 +9,24 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from articles import changes, workflow
 from articles.importer import import_story_file
 from articles.models import Article, Byline, Contributor, Section
 from articles.roles import EDITOR, REPORTER, TRANSLATOR
+from articles.site_address import follows_requests, site_url
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 SAMPLE = DEMO_DIR / "rebels-is-truce-south-damascus.txt"
 RAQQA = DEMO_DIR / "raqqa-school-reopens.txt"
+
+DEMO_RECOVERY_DEVICE = "Demo recovery code"
+# The demo's stories happened lately, whatever their files say: a first look at a newsroom
+# should not open on stories from years ago.
+SAMPLE_AGE = timedelta(days=1, hours=3)
 
 ACCOUNTS = [("editor", EDITOR), ("reporter", REPORTER), ("translator", TRANSLATOR)]
 
@@ -50,22 +60,63 @@ class Command(BaseCommand):
             raise CommandError(
                 "load_demo makes accounts with printed passwords; it runs only with DEBUG on."
             )
-        with transaction.atomic():
+        # The set-up's own moves would email the demo accounts, and the console backend would
+        # print those emails above the passwords: nobody needs to hear about the demo's making.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
             passwords = self.create_accounts(password)
             editor = get_user_model().objects.get(username="editor")
             reporter = get_user_model().objects.get(username="reporter")
             sample = self.publish_sample(editor)
             raqqa = self.raqqa_for_review(reporter, editor)
-        self.stdout.write(self.style.SUCCESS("Demo content is ready."))
-        self.stdout.write(f"  Published: {settings.SITE_URL}{sample.get_absolute_url()}")
-        self.stdout.write(f"  In translation review: “{raqqa.headline}”")
-        self.stdout.write(
-            f"Log in at {settings.SITE_URL}/admin/ as (editors set up an authenticator app "
-            "for two-factor sign-in the first time):"
-        )
+            # Only while developing: a recovery code is as good as the editor's second factor.
+            recovery_code = self.recovery_code_for(editor) if settings.DEBUG else None
+        site = site_url()
+        follows = follows_requests()
+        out = self.stdout.write
+        out(self.style.SUCCESS("Demo content is ready."))
+        out(f"  Published: {site}{sample.get_absolute_url()}")
+        out(f"  In translation review: “{raqqa.headline}”")
+        out("")
+        out(f"The desk is at {site}/admin/")
+        if follows:
+            out(
+                "  (on whichever address and port runserver says it is listening: links the "
+                "site makes follow it, since SITE_URL is not set)"
+            )
+        out("")
+        out("Signing in as the editor asks for a second factor as well as the password:")
+        if recovery_code:
+            out(f"  the first time, type this one-time recovery code: {recovery_code}")
+            out(
+                "  then set up an authenticator app (any TOTP app: FreeOTP, Aegis, Google "
+                "Authenticator, 1Password) with “Change authenticator app” at the top of the desk."
+            )
+        else:
+            out(
+                "  the desk shows a QR code to scan with an authenticator app (any TOTP app), "
+                "then asks for the code it shows."
+            )
+        out("The reporter and the translator sign in with their password alone.")
+        out("")
+        out(self.style.SUCCESS("Demo accounts (new passwords each run):"))
         for username, role in ACCOUNTS:
-            password = passwords[username]
-            self.stdout.write(f"  {role.lower():<10}  username {username:<10}  password {password}")
+            out(
+                self.style.SUCCESS(
+                    f"  {role.lower():<10}  username: {username:<10}  "
+                    f"password: {passwords[username]}"
+                )
+            )
+
+    def recovery_code_for(self, editor) -> str:
+        """A single-use code that passes the editor's second factor once (DEBUG only)."""
+        StaticDevice.objects.filter(user=editor, name=DEMO_RECOVERY_DEVICE).delete()
+        device = StaticDevice.objects.create(user=editor, name=DEMO_RECOVERY_DEVICE, confirmed=True)
+        token = StaticToken.random_token()
+        device.token_set.create(token=token)
+        return token
 
     def create_accounts(self, password: str | None) -> dict[str, str]:
         passwords = {}
@@ -96,7 +147,10 @@ class Command(BaseCommand):
         article, _ = changes.edit_story(
             article,
             changes.StoryChanges(
-                fields={"section": changes.NewSection(str(credits["section"]))},
+                fields={
+                    "section": changes.NewSection(str(credits["section"])),
+                    "published_at": timezone.now() - SAMPLE_AGE,
+                },
                 tags=list(credits["tags"]),
                 bylines=[
                     changes.BylineRow(role=Byline.Role.INTERVIEWER, contributor_id=interviewer.pk)

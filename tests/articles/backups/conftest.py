@@ -4,7 +4,7 @@ import pytest
 
 from articles import workflow
 from articles.importer import import_story_file
-from articles.models import Correction
+from articles.models import Correction, Notice
 from tests.articles.test_importer import RAQQA, SAMPLE
 from tests.factories import ArticleFactory, BylineFactory, ImageFactory, SectionFactory
 
@@ -21,4 +21,6 @@ def newsroom(editor, reporter):
     image = ImageFactory(alt_text="مدرسة في الرقة")
     ArticleFactory(lead_image=image, tags=["Raqqa", "تعليم"], byline_count=2)
     BylineFactory(article=raqqa, position=5)
+    # A reporter's notice, which travels with the archive like the rest of the desk.
+    Notice.objects.create(user=reporter, article=raqqa, kind="returned", text="Returned to you.")
     return raqqa

@@ -179,7 +179,7 @@ def test_a_restore_never_overwrites_the_operators_account(tmp_path):
     get_user_model().objects.create_superuser("operator", "op@newsroom.test", "s3cret-enough")
     before = table_counts()
 
-    with pytest.raises(CommandError, match=r"rows in auth_user; .*before createsuperuser"):
+    with pytest.raises(CommandError, match=r"before createsuperuser.*rows in auth_user\."):
         call_command("import_archive", str(tmp_path / "backup.zip"), stdout=StringIO())
 
     operator = get_user_model().objects.get()
@@ -220,7 +220,7 @@ def test_a_row_in_any_table_a_restore_writes_refuses_it_and_names_the_table(news
                         cursor.execute(f"DELETE FROM {quote(other)}")
             with pytest.raises(CommandError) as refused:
                 call_command("import_archive", str(path), stdout=StringIO())
-            assert f"rows in {table};" in str(refused.value)
+            assert str(refused.value).endswith(f"rows in {table}.")
             raise Rollback
     assert table_counts() == counts
 
