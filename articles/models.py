@@ -456,7 +456,7 @@ class Article(models.Model):
     def word_count(self) -> int:
         """Words a reader reads: the body and every exchange (uses prefetched exchanges)."""
         texts = [strip_tags(self.body)]
-        texts += [f"{e.question} {e.answer}" for e in self.exchanges.all()]
+        texts += [f"{e.question} {strip_tags(e.answer)}" for e in self.exchanges.all()]
         return sum(len(re.findall(r"\w+", text)) for text in texts)
 
     @property

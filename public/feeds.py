@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Section, all_tags
 from articles.text import clean_values
+from interviews.markup import answer_html
 
 from .templatetags.bylines import authors_of, format_byline
 
@@ -60,7 +61,7 @@ class LatestFeed(Feed):
         if item.is_interview:
             for exchange in item.exchanges.all():
                 parts.append(f"<p><strong>Q: {escape(exchange.question)}</strong></p>")
-                parts += [f"<p>{escape(p)}</p>" for p in exchange.answer_paragraphs]
+                parts += [f"<p>{answer_html(p)}</p>" for p in exchange.answer_paragraphs]
         return "\n".join(parts)
 
     def item_link(self, item: Article) -> str:
