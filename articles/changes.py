@@ -40,7 +40,7 @@ from taggit.models import Tag, TaggedItem
 from interviews.markup import clean_answer
 from interviews.models import Exchange, Interview
 
-from . import image_files, permissions
+from . import body_media, image_files, permissions
 from .models import (
     Article,
     AuditEntry,
@@ -472,6 +472,11 @@ def _write(
             setattr(article, name, value)
     _check_publication_time(article, state)
     _check_parts_fit_the_kind(article, state, changes)
+    if "body" in changed:
+        before_body = state.fields["body"] if state else ""
+        refusal = body_media.picture_refusal(article.body, before_body, by=by, images=Image.objects)
+        if refusal:
+            raise ChangeRefused(refusal)
     if not article.headline:
         raise ChangeRefused("A story needs a headline.")
     if not article.slug:

@@ -286,6 +286,11 @@ class Article(models.Model):
             "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
             "HardBreak": True,
             "History": True,
+            # Spell-check is the browser's: on (the library switches it off by default).
+            "NoSpellCheck": False,
+            # Pictures from the library and embeds, stored as references (body_media.py).
+            "LibraryImage": True,
+            "Embed": True,
         },
         help_text="The intro and text of the story. An interview's questions and answers go below.",
     )

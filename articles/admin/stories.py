@@ -31,6 +31,7 @@ from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_num
 from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
 from .review import TranslationReviewViews
+from .writing import WritingViews
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
@@ -39,7 +40,7 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, admin.ModelAdmin):
+class ArticleAdmin(WritingViews, DeskViews, HistoryViews, TranslationReviewViews, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = (
         "headline",
