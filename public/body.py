@@ -26,7 +26,7 @@ def render_body(body: str, *, pictures: bool = True) -> SafeString:
         images = {}
         if pictures:
             ids = body_media.picture_ids(body)
-            images = Image.objects.only("pk", "file", "alt_text", "caption", "credit").in_bulk(ids)
+            images = Image.objects.in_bulk(ids)
 
         def picture(match: re.Match) -> str:
             attributes = body_media._attributes(match.group(0))
