@@ -111,10 +111,12 @@ def clean_answer(text: str) -> str:
     return text if unescape(kept) == unescape(text) else kept
 
 
-def answer_html(paragraph: str) -> SafeString:
+def answer_html(paragraph: str, *, marked: bool = True) -> SafeString:
     """One paragraph of an answer for a page: italics and links kept, everything else escaped or
     removed, and its insertions marked (in the text between tags, never inside a link's address)."""
     cleaned = _answer_cleaner.clean(paragraph or "")
+    if not marked:  # feeds: a reader's feed app has none of the page's styles
+        return mark_safe(cleaned)
     parts = _TAG.split(cleaned)
     return mark_safe(
         "".join(part if index % 2 else _mark_text(part) for index, part in enumerate(parts))

@@ -120,6 +120,53 @@ document.addEventListener("DOMContentLoaded", function () {
       }
     });
     row.addEventListener("input", renumber);
+    ["answer", "answer_original"].forEach((name) => {
+      const answer = field(row, name);
+      if (answer && !answer.readOnly && answer.tagName === "TEXTAREA") addMarkupButtons(answer);
+    });
+  }
+
+  // Italics and links in an answer: the only markup an answer keeps (cleaned on save).
+  function wrap(textarea, before, after) {
+    const { selectionStart: start, selectionEnd: end, value } = textarea;
+    textarea.value = value.slice(0, start) + before + value.slice(start, end) + after + value.slice(end);
+    textarea.focus();
+    textarea.setSelectionRange(start + before.length, end + before.length);
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+  function italic(textarea) {
+    wrap(textarea, "<em>", "</em>");
+  }
+  function link(textarea) {
+    const address = window.prompt("Link to (https://…):", "https://");
+    if (!address || !/^(https?:\/\/|mailto:)/i.test(address.trim())) return;
+    const safe = address.trim().replace(/"/g, "%22");
+    wrap(textarea, `<a href="${safe}">`, "</a>");
+  }
+  function addMarkupButtons(textarea) {
+    const bar = document.createElement("span");
+    bar.className = "answer-markup";
+    const make = (text, title, action) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = text;
+      button.title = title;
+      button.addEventListener("click", () => action(textarea));
+      bar.append(button);
+    };
+    make("Italic", "Italic (Ctrl+I): the selected words in italics", italic);
+    make("Link", "Link (Ctrl+K): links the selected words", link);
+    textarea.before(bar);
+    textarea.addEventListener("keydown", (event) => {
+      if (!(event.ctrlKey || event.metaKey)) return;
+      if (event.key === "i") {
+        event.preventDefault();
+        italic(textarea);
+      } else if (event.key === "k") {
+        event.preventDefault();
+        link(textarea);
+      }
+    });
   }
 
   function addLink() {

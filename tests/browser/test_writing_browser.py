@@ -151,6 +151,12 @@ def test_a_pasted_qa_block_becomes_exchanges_that_save_in_order(page, live_serve
     page.keyboard.type("A fourth question, typed?")
     page.locator("#id_exchanges-3-answer").fill("A fourth answer.")
     page.locator("#exchanges-2 .exchange-up").click()
+    # Italics from the keyboard in an answer.
+    answer = page.locator("#id_exchanges-0-answer")
+    answer.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("al-Hayat")
     save(page)
     questions = list(
         Exchange.objects.filter(article=article)
@@ -164,6 +170,8 @@ def test_a_pasted_qa_block_becomes_exchanges_that_save_in_order(page, live_serve
         "A fourth q",
     ]
     assert questions[1][1] == "جواب ٣"
+    first = Exchange.objects.filter(article=article).order_by("position").first()
+    assert first.answer.endswith("<em>al-Hayat</em>")
 
 
 def test_a_bad_paste_says_which_line_and_keeps_the_copy(page, live_server):
