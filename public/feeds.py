@@ -64,7 +64,8 @@ class LatestFeed(Feed):
         if item.is_interview:
             for exchange in item.exchanges.all():
                 parts.append(f"<p><strong>Q: {escape(exchange.question)}</strong></p>")
-                parts += [f"<p>{answer_html(p, marked=False)}</p>" for p in exchange.answer_paragraphs]
+                answer = exchange.answer_paragraphs
+                parts += [f"<p>{answer_html(p, marked=False)}</p>" for p in answer]
         return "\n".join(parts)
 
     def item_link(self, item: Article) -> str:

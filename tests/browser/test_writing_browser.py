@@ -11,6 +11,13 @@ from django.urls import reverse
 from articles.models import Article
 from interviews.models import Exchange
 from tests.browser.conftest import login
+
+# axe_source is the accessibility tests' fixture, shared here.
+from tests.browser.test_accessibility import (  # noqa: F401
+    SCHEMES_AND_WIDTHS,
+    axe_failures,
+    axe_source,
+)
 from tests.factories import (
     DEFAULT_PASSWORD,
     ArticleFactory,
@@ -230,3 +237,34 @@ def test_a_15_question_interview_is_comfortable_at_desktop_and_phone_width(
     # The originals fold away, all at once.
     page.locator(".exchange-fold").click()
     assert not page.locator("#id_exchanges-0-question_original").is_visible()
+
+
+@pytest.mark.parametrize(("scheme", "width"), SCHEMES_AND_WIDTHS, ids=str)
+def test_a_story_with_pictures_embeds_and_typed_insertions_passes_axe(
+    browser,
+    live_server,
+    axe_source,  # noqa: F811
+    scheme,
+    width,
+):
+    from articles.sanitize import sanitize_html
+
+    image = ImageFactory(alt_text="A bakery queue at dawn")
+    article = ArticleFactory(
+        kind=Article.Kind.INTERVIEW,
+        published=True,
+        body=sanitize_html(
+            f'<p>Intro.</p><img data-image="{image.pk}" alt="People queue outside a bakery">'
+            '<figure data-embed="x"><a href="https://youtu.be/dQw4w9WgXcQ">v</a></figure>'
+        ),
+    )
+    InterviewFactory(article=article)
+    ExchangeFactory(
+        article=article,
+        answer=(
+            "[Both sides] kept it, he says they was [sic] tired. [Editor's note: it broke in May.] "
+            "The <em>jiya'</em> [TN: the hungry ones] left."
+        ),
+    )
+    pages = {"story": (f"{live_server.url}{article.get_absolute_url()}", 200)}
+    assert axe_failures(browser, axe_source, scheme, width, pages) == {}
