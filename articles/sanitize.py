@@ -2,6 +2,8 @@
 
 import nh3
 
+from .body_media import normalise
+
 # Block and inline elements the body editor produces, and nothing that can run, load or style.
 ALLOWED_TAGS = {
     "p",
@@ -29,12 +31,16 @@ ALLOWED_TAGS = {
     "q",
     "cite",
     "abbr",
+    # A library picture and an embed, by reference (articles/body_media.py).
+    "img",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
     "abbr": {"title"},
     "ol": {"start"},
     "q": {"cite"},
+    "img": {"alt", "data-image"},
+    "figure": {"data-embed", "data-embed-id"},
 }
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -60,5 +66,6 @@ def sanitize_html(html: str) -> str:
         if again == cleaned:
             break
         cleaned = again
+    cleaned = normalise(cleaned)
     # The editor leaves an empty paragraph behind in an empty field; store that as empty.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned

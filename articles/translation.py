@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from interviews.markup import EDITORIAL, insertion_kind
 from interviews.parsing import INSERTION, paragraphs
 
 from .models import Article, ReviewedSegment
@@ -349,30 +350,51 @@ def _key_at(name: str, place: int) -> str:
     return name
 
 
+def _editorial(text: str) -> list[str]:
+    return [i for i in INSERTION.findall(text or "") if insertion_kind(i) is EDITORIAL]
+
+
 def unsourced_insertions(translation: str, source: str) -> list[str]:
-    """Bracketed insertions in the translation beyond those the source itself has."""
-    found = INSERTION.findall(translation or "")
-    return found[len(INSERTION.findall(source or "")) :]
+    """Editorial [insertions] in the translation beyond those the source itself has.
+
+    Notes ([Editor's note: ...], [Translator's note: ...]) and [sic] are told apart: they are
+    the newsroom's by name, so the reviewer sees them labelled rather than flagged.
+    """
+    found = _editorial(translation)
+    return found[len(_editorial(source)) :]
 
 
 def mark_insertions(translation: str, source: str) -> SafeString:
-    """The translation, escaped, with each insertion the source lacks marked for the reviewer."""
-    flagged = len(unsourced_insertions(translation, source))
-    insertions = INSERTION.findall(translation or "")
-    first_flagged = len(insertions) - flagged
+    """The translation, escaped, with each editorial insertion the source lacks marked for the
+    reviewer, and each note or [sic] labelled with its kind."""
+    text = translation or ""
+    first_flagged = len(_editorial(text)) - len(unsourced_insertions(text, source))
     out, position, index = [], 0, 0
-    for match in INSERTION.finditer(translation or ""):
-        out.append(escape(translation[position : match.start()]))
-        if index >= first_flagged:
+    for match in INSERTION.finditer(text):
+        out.append(escape(text[position : match.start()]))
+        kind = insertion_kind(match.group(0))
+        if kind is not EDITORIAL:
+            out.append(
+                format_html(
+                    '<mark class="typed-insertion typed-insertion--{}">'
+                    '<span class="typed-insertion__label">{}</span> {}</mark>',
+                    kind.key.replace("_", "-"),
+                    kind.label.split(":")[0],
+                    match.group(0),
+                )
+            )
+        elif index >= first_flagged:
             out.append(
                 format_html(
                     '<mark class="not-in-source" title="not in source">{}</mark>', match.group(0)
                 )
             )
+            index += 1
         else:
             out.append(escape(match.group(0)))
-        position, index = match.end(), index + 1
-    out.append(escape((translation or "")[position:]))
+            index += 1
+        position = match.end()
+    out.append(escape(text[position:]))
     return mark_safe("".join(out))  # every piece above is escaped
 
 

@@ -10,8 +10,13 @@ from django.contrib import admin
 from .models import Exchange, Interview
 
 EXCHANGE_WIDGETS = {
+    # The order is the one the exchanges stand in on the form: dragged or moved with buttons,
+    # and numbered by the form's script (static/admin-extra/exchanges.js).
+    "position": forms.HiddenInput(),
     "question": forms.Textarea(attrs={"rows": 2, "cols": 60}),
-    "answer": forms.Textarea(attrs={"rows": 5, "cols": 60}),
+    "answer": forms.Textarea(
+        attrs={"rows": 4, "cols": 60, "placeholder": "Paragraphs separated by blank lines."}
+    ),
     "question_original": forms.Textarea(attrs={"rows": 2, "cols": 60, "dir": "auto"}),
     "answer_original": forms.Textarea(attrs={"rows": 5, "cols": 60, "dir": "auto"}),
 }
@@ -38,12 +43,24 @@ class InterviewInline(admin.StackedInline):
 
 
 class ExchangeInline(admin.StackedInline):
-    """Questions and answers, in the order their positions give."""
+    """Questions and answers in their order, each with its original beside it (foldable).
+
+    The form's script adds pasting a whole Q/A block, the next exchange from the keyboard and
+    reordering; without it the exchanges keep their order and new ones go at the end.
+    """
 
     model = Exchange
     extra = 1
     fieldsets = (
         (None, {"fields": ("position", "question", "answer")}),
-        ("Original language", {"fields": ("question_original", "answer_original")}),
+        (
+            "Original language",
+            {"fields": ("question_original", "answer_original"), "classes": ("collapse",)},
+        ),
     )
     ordering = ("position",)
+    classes = ("exchanges",)
+
+    class Media:
+        js = ("admin/js/inlines.js", "admin-extra/exchanges.js")
+        css = {"all": ("admin-extra/desk.css",)}

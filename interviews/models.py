@@ -49,7 +49,9 @@ class Exchange(models.Model):
     question = models.TextField()
     answer = models.TextField(
         help_text=(
-            "Paragraphs separated by blank lines. [Square brackets] mark editorial insertions."
+            "Paragraphs separated by blank lines. [Square brackets] mark editorial insertions; "
+            "[Editor's note: ...], [TN: ...] and [sic] are named as such. Italics and links "
+            "are kept."
         )
     )
     question_original = models.TextField("original question", blank=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
+from js_asset import static_lazy
 
 from newsroom import env
 from newsroom.env import env_bool, env_list
@@ -301,6 +302,18 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+
+# The story body editor's own extensions (articles/body_media.py): pictures from the library
+# and embeds, as one module the editor loads from this site (script-src 'self').
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("admin-extra/editor-media.js")],
+        "extensions": {
+            "LibraryImage": "articles.body_media.editor_allowlist",
+            "Embed": "articles.body_media.editor_allowlist",
+        },
+    }
+]
 
 # Content-Security-Policy (django-csp): scripts, styles, images and fonts from this site only;
 # nothing inline that runs, no plugins, no framing, forms post only here. Media may live on

@@ -15,7 +15,9 @@ from taggit.models import Tag
 from articles.models import Article, Section, all_tags
 from articles.site_address import site_url
 from articles.text import clean_values
+from interviews.markup import answer_html
 
+from .body import render_body
 from .templatetags.bylines import authors_of, format_byline
 
 FEED_SIZE = 30
@@ -59,11 +61,14 @@ class LatestFeed(Feed):
     def item_description(self, item: Article) -> str:
         """The dek, the body, and for an interview each question and answer: the full story."""
         parts = [f"<p><strong>{escape(item.dek)}</strong></p>"] if item.dek else []
-        parts.append(item.body)  # sanitized on save
+        # Sanitised on save; library pictures left out (a feed carries no renditions), embeds
+        # as links.
+        parts.append(render_body(item.body, pictures=False))
         if item.is_interview:
             for exchange in item.exchanges.all():
                 parts.append(f"<p><strong>Q: {escape(exchange.question)}</strong></p>")
-                parts += [f"<p>{escape(p)}</p>" for p in exchange.answer_paragraphs]
+                answer = exchange.answer_paragraphs
+                parts += [f"<p>{answer_html(p, marked=False)}</p>" for p in answer]
         return "\n".join(parts)
 
     def item_link(self, item: Article) -> str:

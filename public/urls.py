@@ -16,6 +16,7 @@ urlpatterns = [
     path("sections/<slug:slug>/", views.section_detail, name="section"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("contributors/<slug:slug>/", views.contributor_detail, name="contributor"),
+    path("embed/<str:provider>/<path:item>/", views.embed_player, name="embed"),
     path("archive/<int:year>/<int:month>/", views.archive_month, name="archive"),
     path("feeds/latest.rss", public_page(feeds.LatestFeed()), name="feed-rss"),
     path("feeds/latest.atom", public_page(feeds.LatestAtomFeed()), name="feed-atom"),

@@ -10,7 +10,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
+from articles import body_media
 from articles.models import Article, ArticleQuerySet, Byline, Contributor, Section, all_tags
 from articles.search import RANKED_MATCHES, search_articles
 from articles.site_address import site_url
@@ -211,3 +214,22 @@ def robots_txt(request):
         loader.render_to_string("robots.txt", {"SITE_URL": site_url()}),
         content_type="text/plain; charset=utf-8",
     )
+
+
+@xframe_options_sameorigin
+@cache_control(public=True, max_age=86400)
+def embed_player(request, provider: str, item: str):
+    """The player of one embedded item, framed by a story page once the reader asks for it.
+
+    The story pages' policy allows no third party's frame; this small page's alone allows the
+    one provider's player (and lets only this site frame it). It names nothing of a story, so
+    any valid provider and id answer the same page, and anything else 404.
+    """
+    embed = body_media.embed_stored(provider, item)
+    if embed is None:
+        raise Http404("No such item.")
+    response = render(request, "articles/embed_player.html", {"embed": embed})
+    # The per-response policy changes django-csp reads (what its decorators set).
+    setattr(response, "_csp_update", {"frame-src": [embed.provider.player_origin]})  # noqa: B010
+    setattr(response, "_csp_replace", {"frame-ancestors": ["'self'"]})  # noqa: B010
+    return response

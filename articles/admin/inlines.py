@@ -116,7 +116,7 @@ class ExchangeForm(CleanTextMixin, PositionedRowForm):
 
 
 class ExchangeInline(StoryPartInline, interviews_admin.ExchangeInline):
-    """Questions and answers, in the order the position numbers give; renumber to reorder."""
+    """Questions and answers, in the order the form puts them (interviews/admin.py)."""
 
     form = ExchangeForm
     formset = OrderedInlineFormSet

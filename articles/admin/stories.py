@@ -35,6 +35,7 @@ from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewIn
 from .notices import NoticeViews
 from .readable import READ_ONLY_BODY, ReadableText, readable_names
 from .review import TranslationReviewViews
+from .writing import WritingViews
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
@@ -43,7 +44,9 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 
 @admin.register(Article)
-class ArticleAdmin(DeskViews, HistoryViews, TranslationReviewViews, NoticeViews, ReadableText):
+class ArticleAdmin(
+    WritingViews, DeskViews, HistoryViews, TranslationReviewViews, NoticeViews, ReadableText
+):
     form = ArticleAdminForm
     list_display = (
         "headline",

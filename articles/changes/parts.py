@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from simple_history.utils import bulk_create_with_history
 
+from interviews.markup import clean_answer
 from interviews.models import Exchange, Interview
 
 from .. import permissions
@@ -138,6 +139,7 @@ def _write_exchanges(
     for position, row in placed:
         exchange = existing.get(row.pk) if row.pk is not None else None
         values = {name: getattr(row, name) for name in EXCHANGE_TEXT}
+        values["answer"] = clean_answer(values["answer"])  # italics and links, nothing else
         if exchange is None:
             added.append(Exchange(article=article, position=position, **values))
             continue

@@ -9,8 +9,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import permissions
-from ..models import Article, Contributor, Correction
+from .. import body_media, permissions
+from ..models import Article, Contributor, Correction, Image
 from ..slugs import unique_slug
 from ..text import clean_text
 from .bookkeeping import (
@@ -116,6 +116,13 @@ def _write(
             setattr(article, name, value)
     _check_publication_time(article, state)
     _check_parts_fit_the_kind(article, state, changes)
+    if "body" in changed:
+        before_body = state.fields["body"] if state else ""
+        refusal = body_media.picture_refusal(
+            article.body, before_body, by=by, images=Image.objects.all()
+        )
+        if refusal:
+            raise ChangeRefused(refusal)
     if not article.headline:
         raise ChangeRefused("A story needs a headline.")
     if not article.slug:

@@ -26,9 +26,9 @@ from .story_file import (
     StoryFormatError,
     _blocks,
     _looks_like_header,
-    _numbered_lines,
     _without_chrome,
     clean_lines,
+    numbered_lines,
     parse_date,
 )
 
@@ -52,7 +52,7 @@ class _Reader:
     def parse(self, text: str) -> ParsedStory:
         try:
             # A NUL is refused by its line; other control characters go (articles.text).
-            lines = clean_lines(_numbered_lines(text))
+            lines = clean_lines(numbered_lines(text))
         except ExchangeFormatError as error:
             raise self.error(error.line, error.message) from None
         marker = next((n for n, t in lines if ORIGINAL_MARKER.match(t)), None)
@@ -273,7 +273,7 @@ def parse_original_text(
     as many Q/A exchanges as the English has, `exchanges`). StoryFormatError if malformed."""
     reader = _Reader(filename)
     try:
-        lines = clean_lines(_numbered_lines(text))
+        lines = clean_lines(numbered_lines(text))
     except ExchangeFormatError as error:
         raise reader.error(error.line, error.message) from None
     story = ParsedStory(headline="", original_language=language)

@@ -158,7 +158,7 @@ def clean_lines(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     return cleaned
 
 
-def _numbered_lines(text: str) -> list[tuple[int, str]]:
+def numbered_lines(text: str) -> list[tuple[int, str]]:
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     return list(enumerate(text.split("\n"), start=1))
 

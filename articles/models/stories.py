@@ -174,6 +174,11 @@ class Article(models.Model):
             "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
             "HardBreak": True,
             "History": True,
+            # Spell-check is the browser's: on (the library switches it off by default).
+            "NoSpellCheck": False,
+            # Pictures from the library and embeds, stored as references (body_media.py).
+            "LibraryImage": True,
+            "Embed": True,
         },
         help_text="The intro and text of the story. An interview's questions and answers go below.",
     )
@@ -346,7 +351,7 @@ class Article(models.Model):
     def word_count(self) -> int:
         """Words a reader reads: the body and every exchange (uses prefetched exchanges)."""
         texts = [strip_tags(self.body)]
-        texts += [f"{e.question} {e.answer}" for e in self.exchanges.all()]
+        texts += [f"{e.question} {strip_tags(e.answer)}" for e in self.exchanges.all()]
         return sum(len(re.findall(r"\w+", text)) for text in texts)
 
     @property

@@ -14,6 +14,8 @@ from articles.models import Article, Image
 from articles.search import snippet_for
 from articles.site_address import site_url
 from articles.text import clean_values
+from public.body import has_embeds as body_has_embeds
+from public.body import render_body
 from public.renditions import renditions_for
 
 from .bylines import authors_of
@@ -122,3 +124,15 @@ def corrections_of(article: Article) -> list:
 @register.filter
 def absolute_url(path: str) -> str:
     return absolute(path)
+
+
+@register.simple_tag
+def story_body(article: Article) -> SafeString:
+    """{% story_body article %}: the body with its library pictures as renditions (one query
+    for all of them, none without) and its embeds as links that load a player on request."""
+    return render_body(article.body)
+
+
+@register.filter
+def has_embeds(body: str) -> bool:
+    return body_has_embeds(body)

@@ -1,33 +1,34 @@
-"""Template filters for interview copy: editorial insertions marked up, everything else escaped."""
+"""Template filters for interview copy: insertions marked by their kind, answers' italics and
+links kept, everything else escaped."""
 
 from django import template
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
-from interviews.parsing import INSERTION
+from interviews.markup import answer_html, insertions_html
+from interviews.parsing import paragraphs
 
 register = template.Library()
 
 
 @register.filter
 def insertions(text: str) -> SafeString:
-    """Escape `text`, then wrap each [bracketed insertion] in <ins class="insertion">.
+    """Escape `text`, then mark each [bracketed insertion] by its kind.
 
     Escaping comes first so that nothing the copy contains can become markup; the brackets stay
-    in the text so that a reader (or a screen reader) still sees where the editor spoke.
+    in the text so that a reader (or a screen reader) still sees where the editor spoke. An
+    editorial insertion is an <ins class="insertion">; an editor's note, a translator's note and
+    a [sic] are notes named by their kind (interviews/markup.py).
     """
-    escaped = str(conditional_escape(text or ""))
-    return mark_safe(
-        INSERTION.sub(
-            lambda m: f'<ins class="insertion" title="Editorial insertion">{m.group(0)}</ins>',
-            escaped,
-        )
-    )
+    return insertions_html(text)
+
+
+@register.filter
+def answer(paragraph: str) -> SafeString:
+    """One paragraph of an answer: its italics and links kept (cleaned), its insertions marked."""
+    return answer_html(paragraph)
 
 
 @register.filter
 def plain_paragraphs(text: str) -> list[str]:
     """Split source text into paragraphs at blank lines (as the source fields store it)."""
-    from interviews.parsing import paragraphs
-
     return paragraphs(text)
