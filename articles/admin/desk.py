@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from .. import permissions, workflow
+from .. import changes, checklist, permissions, workflow
 from ..forms import (
     BoundedDateTimeField,
     PasteCopyForm,
@@ -17,6 +17,9 @@ from ..models import (
     Article,
 )
 from ..redirects import safe_next
+
+# The story form's submit buttons that move the story after saving it name the move here.
+MOVE = "_move"
 
 
 class DeskViews:
@@ -62,6 +65,112 @@ class DeskViews:
         if not self.has_view_permission(request, obj):
             return redirect("admin:index")
         return redirect(back)
+
+    # The story form's "Save and ..." buttons: the save and the move in one transaction.
+    def move_from_form(self, request, article, name):
+        """Make the move pressed on the story form, after its save, in the same transaction.
+
+        Chainable moves go as far as the button says in one action (workflow.advance: "Save and
+        publish" submits, approves and publishes, each move recorded); the others are one move.
+        A refusal raises ChangeRefused, which undoes the save as well and shows the form again
+        as typed, with the reason.
+        """
+        spec = workflow.TRANSITIONS.get(name)
+        if spec is None:
+            raise changes.ChangeRefused(f"There is no workflow step called “{name[:40]}”.")
+        comment = request.POST.get(f"move_comment_{name}", "")
+        publish_at = None
+        if name == "schedule":
+            typed = request.POST.get("move_publish_at", "").strip()
+            if typed:
+                field = BoundedDateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+                try:
+                    publish_at = field.clean(typed)
+                except forms.ValidationError:
+                    raise changes.ChangeRefused(
+                        "Nothing was saved: give the publication time as a date and a time."
+                    ) from None
+            else:
+                publish_at = article.published_at
+        try:
+            if name in workflow.CHAINABLE:
+                made = workflow.advance(
+                    article, spec.target, by=request.user, comment=comment, publish_at=publish_at
+                )
+            else:
+                made = [workflow.transition(article, name, by=request.user, comment=comment)]
+        except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+            raise changes.ChangeRefused(
+                f"Nothing was saved and the story was not moved. {refusal}"
+            ) from None
+        request.desk_moves = made
+
+    def _moved_response(self, request, obj):
+        """After "Save and ...": say what was done, move by move, and stay with the story."""
+        made = request.desk_moves
+        road = " → ".join(
+            [Article.Status(made[0].from_status).label.lower()]
+            + [Article.Status(change.to_status).label.lower() for change in made]
+        )
+        moves = f"{len(made)} moves, each in the workflow history" if len(made) > 1 else "1 move"
+        self.message_user(
+            request,
+            f"“{obj}”: saved and {workflow.TRANSITIONS[made[-1].transition].label.lower()} done "
+            f"({road}; {moves}).",
+            messages.SUCCESS,
+        )
+        if self.has_view_permission(request, obj):
+            return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return redirect("admin:index")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "desk_moves", None):
+            return self._moved_response(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "desk_moves", None):
+            return self._moved_response(request, obj)
+        return super().response_change(request, obj)
+
+    def form_moves(self, request, obj):
+        """What the story form offers to do after saving: the single moves of the workflow panel
+        and the one-action roads to published and scheduled, with the checklist they need."""
+        article = obj if obj is not None else Article(created_by=request.user)
+        single = workflow.available_transitions(article, by=request.user) if obj else []
+        roads = {}
+        for name in ("publish", "schedule"):
+            road = workflow.path_to(article, workflow.TRANSITIONS[name].target, by=request.user)
+            if road:
+                roads[name] = road
+        items = []
+        if roads and obj is not None:
+            items = checklist.items(obj)
+            # Scheduling is judged on the time given when the button is pressed.
+            items = [item for item in items if item.key != "time"]
+        elif roads:
+            items = [
+                checklist.Item("section", "A section", False),
+                checklist.Item("byline", "A byline", False),
+                checklist.Item("dek", "A standfirst", False),
+                checklist.Item("alt_text", "Alt text on every picture", False),
+                checklist.Item("translation", "The translation reviewed, if translated", False),
+            ]
+        return {
+            "moves_in_form": True,
+            # The panel's moves; publishing and scheduling are the submit row's (the roads).
+            "form_transitions": [t for t in single if t.name not in roads],
+            "roads": [
+                {
+                    "name": name,
+                    "label": "Save and publish" if name == "publish" else "Save and schedule",
+                    "moves": [spec.label for spec in road],
+                }
+                for name, road in roads.items()
+            ],
+            "checklist": items,
+            "checklist_known": obj is not None,
+        }
 
     KEPT_MOVE = "desk:kept-move"
 
