@@ -13,20 +13,22 @@
   "use strict";
 
   var INTERVAL = 30000;
-  var form = document.getElementById("article_form");
-  var config = document.getElementById("story-form-config");
-  if (!form || !config) {
-    return;
-  }
-  var url = config.dataset.autosaveUrl;
+  // Set once the page is parsed (this script loads in the head, before the form).
+  var form = null;
+  var config = null;
+  var url = "";
+  var storageKey = "";
   // The rich-text editors, by the name of the field they write: restoring sets their content.
   var editors = {};
   document.addEventListener("prose-editor:ready", function (event) {
     var textarea = event.detail.textarea;
     editors[textarea.name] = event.detail.editor;
-    event.detail.editor.on("update", keepLocally);
+    event.detail.editor.on("update", function () {
+      if (form) {
+        keepLocally();
+      }
+    });
   });
-  var storageKey = "newsroom-story-form:" + config.dataset.autosaveKey;
   var sending = false;
   var initial = "";
   var lastSent = "";
@@ -224,6 +226,13 @@
   }
 
   function start() {
+    form = document.getElementById("article_form");
+    config = document.getElementById("story-form-config");
+    if (!form || !config) {
+      return;
+    }
+    url = config.dataset.autosaveUrl;
+    storageKey = "newsroom-story-form:" + config.dataset.autosaveKey;
     // A form sent back refused holds typed text that is not saved anywhere: it counts as changed.
     initial = config.dataset.refused ? "" : snapshot();
     lastSent = initial;

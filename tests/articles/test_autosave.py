@@ -128,14 +128,13 @@ def test_signed_out_people_cannot_autosave(client):
     assert not Autosave.objects.exists()
 
 
-def test_a_new_story_is_autosaved_under_new_and_cleared_by_its_first_save(
-    editor_client, editor
-):
+def test_a_new_story_is_autosaved_under_new_and_cleared_by_its_first_save(editor_client, editor):
     editor_client.post(NEW_URL, {"headline": "A new story, half-typed"})
     assert Autosave.objects.get(user=editor).key == "new"
-    assert "Unsaved changes from" in editor_client.get(
-        reverse("admin:articles_article_add")
-    ).content.decode()
+    assert (
+        "Unsaved changes from"
+        in editor_client.get(reverse("admin:articles_article_add")).content.decode()
+    )
     article = ArticleFactory()
     editor_client.post(
         reverse("admin:articles_article_add"),

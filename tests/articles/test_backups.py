@@ -33,7 +33,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import check_code, replace_recovery_codes
-from articles import backups, workflow
+from articles import backups, changes, workflow
 from articles.backups import (
     DATA,
     ExactJSONEncoder,
@@ -42,7 +42,7 @@ from articles.backups import (
     written_tables,
 )
 from articles.importer import import_story_file
-from articles.models import Article, Correction, ReviewedSegment
+from articles.models import Article, Autosave, Correction, ReviewedSegment
 from articles.roles import EDITOR
 from bench.seeding import seed_archive
 from public import caching
@@ -105,6 +105,15 @@ def restore(path: Path) -> str:
 @pytest.fixture
 def newsroom(editor, reporter):
     sample = import_story_file(SAMPLE, by=editor).article
+    # Ready to go live (articles/checklist.py): the file names neither a section nor a credit.
+    changes.edit_story(
+        sample,
+        changes.StoryChanges(
+            fields={"section": SectionFactory(name="Syria")},
+            bylines=[changes.BylineRow(role="interviewer", name="Moutasem Jamal")],
+        ),
+        by=editor,
+    )
     for step in ("submit", "approve", "publish"):
         workflow.transition(sample, step, by=editor)
     Correction.objects.create(article=sample, text="An earlier version misdated the truce.")
@@ -292,6 +301,8 @@ def test_a_row_in_any_table_a_restore_writes_refuses_it_and_names_the_table(news
     ReviewedSegment.objects.create(
         article=newsroom, key="headline", source_fingerprint="0" * 64, reviewed_by=editor
     )
+    # Unsaved typing is kept in an archive too: a restore must not lose it.
+    Autosave.objects.create(user=editor, key=str(newsroom.pk), article=newsroom, data={})
     path = tmp_path / "backup.zip"
     export_archive(path)
     counts = table_counts()
