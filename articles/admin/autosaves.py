@@ -57,6 +57,8 @@ class AutosaveViews:
         context = {
             "autosave_url": url,
             "autosave_key": f"{request.user.pk}:{autosave.key_for(obj)}",
+            # The browser's copy is dated in the newsroom's time zone too, whatever the laptop's.
+            "autosave_time_zone": timezone.get_current_timezone_name(),
         }
         # A form sent back refused already holds what was typed: nothing to offer over it.
         offer = autosave.offer(request.user, obj) if request.method == "GET" else None

@@ -30,6 +30,8 @@
     });
   });
   var sending = false;
+  var pending = false;
+  var leaving = false;
   var initial = "";
   var lastSent = "";
 
@@ -97,7 +99,12 @@
 
   function autosave() {
     var now = snapshot();
-    if (sending || now === lastSent || now === initial) {
+    if (now === lastSent || now === initial) {
+      return;
+    }
+    if (sending) {
+      // One at a time: the newest typing goes as soon as the one on its way is answered.
+      pending = true;
       return;
     }
     sending = true;
@@ -121,6 +128,10 @@
       })
       .then(function () {
         sending = false;
+        if (pending && !leaving) {
+          pending = false;
+          autosave();
+        }
       });
   }
 
@@ -189,6 +200,22 @@
     });
   }
 
+  // "14:02 (UTC)", with the day when not today: in the newsroom's time zone, named.
+  function newsroomTime(at) {
+    var zone = config.dataset.timeZone || undefined;
+    var options = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    var day = { timeZone: zone, day: "numeric", month: "long", year: "numeric" };
+    var label = at.toLocaleTimeString("en-GB", options);
+    if (at.toLocaleDateString("en-GB", day) !== new Date().toLocaleDateString("en-GB", day)) {
+      label = at.toLocaleDateString("en-GB", day) + ", " + label;
+    }
+    var name = at
+      .toLocaleTimeString("en-GB", { timeZone: zone, timeZoneName: "short" })
+      .split(" ")
+      .pop();
+    return label + " (" + name + ")";
+  }
+
   function offerLocalCopy() {
     var banner = document.querySelector(".local-copy-offer");
     var kept;
@@ -209,9 +236,8 @@
       localStorage.removeItem(storageKey);
       return;
     }
-    var at = new Date(kept.at);
     banner.querySelector("[data-local-copy-label]").textContent =
-      "Changes kept in this browser from " + at.toLocaleString();
+      "Changes kept in this browser from " + newsroomTime(new Date(kept.at));
     banner.hidden = false;
     banner.addEventListener("click", function (event) {
       var action = event.target.getAttribute("data-local-copy");
@@ -245,6 +271,7 @@
     window.setInterval(autosave, INTERVAL);
     window.setInterval(keepLocally, 5000);
     form.addEventListener("submit", function () {
+      leaving = true;
       sending = true;
       try {
         var kept = JSON.parse(localStorage.getItem(storageKey) || "null");
