@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from .. import autosave
+from .. import autosave, permissions
 
 
 def local_time_label(at) -> str:
@@ -31,7 +31,7 @@ class AutosaveViews:
             try:
                 article = self._story_or_404(request, pk)
             except Http404:
-                return JsonResponse({"error": autosave.permissions.NOT_YOURS}, status=404)
+                return JsonResponse({"error": permissions.NOT_YOURS}, status=404)
         if request.POST.get("discard"):
             autosave.discard(request.user, article)
             return JsonResponse({"discarded": True})

@@ -113,11 +113,9 @@ class DeskViews:
             + [Article.Status(change.to_status).label.lower() for change in made]
         )
         moves = f"{len(made)} moves, each in the workflow history" if len(made) > 1 else "1 move"
+        now = Article.Status(made[-1].to_status).label.lower()
         self.message_user(
-            request,
-            f"“{obj}”: saved and {workflow.TRANSITIONS[made[-1].transition].label.lower()} done "
-            f"({road}; {moves}).",
-            messages.SUCCESS,
+            request, f"“{obj}”: saved, and now {now} ({road}; {moves}).", messages.SUCCESS
         )
         if self.has_view_permission(request, obj):
             return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
@@ -135,7 +133,8 @@ class DeskViews:
 
     def form_moves(self, request, obj):
         """What the story form offers to do after saving: the single moves of the workflow panel
-        and the one-action roads to published and scheduled, with the checklist they need."""
+        and the one-action roads to published and scheduled, with the checklist they need (and,
+        on a new story for someone who may not publish, Save and submit)."""
         article = obj if obj is not None else Article(created_by=request.user)
         single = workflow.available_transitions(article, by=request.user) if obj else []
         roads = {}
@@ -143,19 +142,26 @@ class DeskViews:
             road = workflow.path_to(article, workflow.TRANSITIONS[name].target, by=request.user)
             if road:
                 roads[name] = road
+        if obj is None and not roads:
+            road = workflow.path_to(article, Article.Status.EDITING, by=request.user)
+            if road:
+                roads["submit"] = road
         items = []
-        if roads and obj is not None:
-            items = checklist.items(obj)
-            # Scheduling is judged on the time given when the button is pressed.
-            items = [item for item in items if item.key != "time"]
-        elif roads:
-            items = [
-                checklist.Item("section", "A section", False),
-                checklist.Item("byline", "A byline", False),
-                checklist.Item("dek", "A standfirst", False),
-                checklist.Item("alt_text", "Alt text on every picture", False),
-                checklist.Item("translation", "The translation reviewed, if translated", False),
-            ]
+        if roads.keys() & {"publish", "schedule"}:
+            if obj is not None:
+                # Scheduling is judged on the time given when the button is pressed.
+                items = [item for item in checklist.items(obj) if item.key != "time"]
+            else:
+                items = [
+                    checklist.Item(key, label, False)
+                    for key, label in (
+                        ("section", "A section"),
+                        ("byline", "A byline"),
+                        ("dek", "A standfirst"),
+                        ("alt_text", "Alt text on every picture"),
+                        ("translation", "The translation reviewed, if translated"),
+                    )
+                ]
         return {
             "moves_in_form": True,
             # The panel's moves; publishing and scheduling are the submit row's (the roads).
@@ -163,7 +169,7 @@ class DeskViews:
             "roads": [
                 {
                     "name": name,
-                    "label": "Save and publish" if name == "publish" else "Save and schedule",
+                    "label": f"Save and {workflow.TRANSITIONS[name].label.lower()}",
                     "moves": [spec.label for spec in road],
                 }
                 for name, road in roads.items()

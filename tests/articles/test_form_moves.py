@@ -185,6 +185,34 @@ def test_a_translator_may_not_approve_from_the_form(translator_client):
     assert not StatusChange.objects.filter(article=article).exists()
 
 
+def test_a_reporters_new_story_is_saved_and_submitted_in_one_action(reporter_client, reporter):
+    html = reporter_client.get(ADD).content.decode()
+    assert 'name="_move" value="submit"' in html and 'value="publish"' not in html
+    data = {
+        "headline": "Schools reopen in Daraa",
+        "slug": "",
+        "dek": "Children return.",
+        "body": "<p>Text.</p>",
+        "kind": Article.Kind.NEWS,
+        "section": "",
+        "tags": "",
+        "lead_image": "",
+        "original_language": "",
+        "source_headline": "",
+        "source_dek": "",
+        "source_body": "",
+        **inline_management("bylines", 0, 0),
+        **inline_management("interview", 0, 0),
+        **inline_management("exchanges", 0, 0),
+        **inline_management("corrections", 0, 0),
+        "_move": "submit",
+    }
+    response = reporter_client.post(ADD, data)
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert (article.status, article.created_by) == (Status.EDITING, reporter)
+
+
 def test_an_unknown_move_is_refused_with_its_name(editor_client):
     article = ArticleFactory(status=Status.DRAFT, headline="As saved")
     response = editor_client.post(

@@ -123,7 +123,7 @@ def test_an_editor_publishes_a_two_question_interview_in_six_clicks_or_fewer(
     assert list(
         StatusChange.objects.filter(article=article).order_by("pk").values_list("transition")
     ) == [("submit",), ("approve",), ("publish",)]
-    assert "saved and publish done" in page.locator("ul.messagelist").inner_text()
+    assert "saved, and now published" in page.locator("ul.messagelist").inner_text()
     # Log in, Verify the code, Add a story, Add another exchange, Save and publish: 5 (it took
     # 11 before the one-action publish).
     assert len(click.pressed) <= 6, click.pressed
