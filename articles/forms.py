@@ -357,7 +357,9 @@ def _kept_rows(formset) -> list:
         form.instance
         for form in formset.forms
         if form not in deleted
-        and not (form.instance.pk is None and not form.has_changed())
+        # A new row left empty: an interviewee's row has its story's id as its own from the
+        # start (the story is its primary key), so "new" is the instance's state, not its pk.
+        and not (form.instance._state.adding and not form.has_changed())
         and getattr(form, "cleaned_data", None) is not None
     ]
 

@@ -1,5 +1,6 @@
 """Editorial workflow. The only code that changes Article.status."""
 
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -9,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from . import notifications, permissions, translation
-from .changes import announce, claim_version, door
+from . import checklist, notifications, permissions, translation
+from .changes import announce, audit, claim_version, door
 from .models import Article, StatusChange
 from .text import clean_text
 
@@ -148,6 +149,18 @@ def check_translation_is_current(article: Article) -> None:
         )
 
 
+def check_ready(
+    article: Article, spec: Transition, *, publish_at: datetime | None, now: datetime
+) -> None:
+    """Before anything goes live (publish, schedule) the checklist must pass; the refusal names
+    everything missing (articles/checklist.py)."""
+    if spec.target not in (Status.SCHEDULED, Status.PUBLISHED):
+        return
+    refusal = checklist.refusal(article, target=spec.target, publish_at=publish_at, now=now)
+    if refusal:
+        raise TransitionNotAllowed(refusal)
+
+
 def available_transitions(article: Article, *, by: User) -> list[Transition]:
     """The moves `by` may make on `article` now, in workflow order: the admin's buttons."""
     available = []
@@ -167,6 +180,7 @@ def transition(
     by: User,
     comment: str = "",
     publish_at: datetime | None = None,
+    notify: bool = True,
 ) -> StatusChange:
     """Move `article` through the named transition on behalf of `by`, and record who did it.
 
@@ -187,9 +201,10 @@ def transition(
         # makes the move race-safe everywhere, SQLite included.
         current = Article.objects.select_for_update().get(pk=article.pk)
         check(current, spec, by=by)
+        check_ready(current, spec, publish_at=publish_at, now=now)
 
         change, fields = _apply(
-            current, spec, by=by, comment=comment, publish_at=publish_at, now=now
+            current, spec, by=by, comment=comment, publish_at=publish_at, now=now, notify=notify
         )
 
     for name, value in fields.items():
@@ -205,6 +220,7 @@ def _apply(
     comment: str,
     publish_at: datetime | None,
     now: datetime,
+    notify: bool = True,
 ) -> tuple[StatusChange, dict[str, object]]:
     """Make a checked move on a locked row: the conditional UPDATE, the audit row, the follow-ups.
 
@@ -252,12 +268,21 @@ def _apply(
         changed_at=now,
         comment=comment,
     )
+    audit(
+        "story.move",
+        by=by,
+        article=current,
+        changed=["status"],
+        comment=f"{spec.label}: {Status(current.status).label} → {Status(spec.target).label}"
+        + (f". {comment}" if comment else ""),
+    )
 
     if spec.name == "pass_translation":
         # Passing review is what makes each segment's current source the reviewed one.
         translation.record_review(current, by=by, at=now)
     announce([current.pk], {"status"})
-    transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
+    if notify:
+        transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
     return change, fields
 
 
@@ -291,6 +316,7 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
                 continue  # another run, or an editor, got there first
             try:
                 check_translation_is_current(current)
+                check_ready(current, spec, publish_at=None, now=now)
             except TransitionNotAllowed as refusal:
                 result.refused.append((current, str(refusal)))
                 continue
@@ -308,3 +334,86 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
         current.refresh_from_db()
         result.published.append(current)
     return result
+
+
+# Moves that one action ("Save and publish") may make in a row: none that is someone else's review
+# decision (passing or returning a translation) or that needs words (a comment, a reason).
+CHAINABLE: tuple[str, ...] = ("submit", "approve", "schedule", "publish")
+
+
+def path_to(article: Article, target: str, *, by: User) -> list[Transition] | None:
+    """The moves, in order, that take `article` from its state to `target` for `by`, as the
+    workflow table has them: the shortest road of chainable moves that `by` may make, each one
+    allowed in the state the one before leaves. None when there is no such road; [] when the
+    story is there already. A story not yet saved counts as a draft of `by`'s own."""
+    if article.status == target:
+        return []
+    roads: list[tuple[str, list[Transition]]] = [(article.status, [])]
+    seen = {article.status}
+    while roads:
+        state, road = roads.pop(0)
+        for name in CHAINABLE:
+            spec = TRANSITIONS[name]
+            if state not in spec.sources or spec.target in seen:
+                continue
+            if not _may_make(article, spec, state, by=by):
+                continue
+            if spec.target == target:
+                return [*road, spec]
+            seen.add(spec.target)
+            roads.append((spec.target, [*road, spec]))
+    return None
+
+
+def _may_make(article: Article, spec: Transition, state: str, *, by: User) -> bool:
+    if article.pk is None:
+        # A new story: its creator's own draft; check() asks the database about saved ones.
+        return by.has_perm(spec.permission) and not (
+            spec.name == "approve" and article.is_translated
+        )
+    moved = copy(article)
+    moved.status = state
+    try:
+        check(moved, spec, by=by)
+    except (TransitionNotAllowed, PermissionDenied):
+        return False
+    return True
+
+
+def advance(
+    article: Article,
+    target: str,
+    *,
+    by: User,
+    comment: str = "",
+    publish_at: datetime | None = None,
+) -> list[StatusChange]:
+    """Take `article` to `target` (published, scheduled...) in one action, making every move on
+    the road path_to() finds, each checked and recorded as if made on its own (a StatusChange and
+    an audit row each). All or nothing: a refused move undoes the ones before it. Only the last
+    move tells its queue; the people of the queues passed through have nothing left to do."""
+    spec = TRANSITIONS.get(target)
+    goal = spec.target if spec is not None else target
+    with transaction.atomic():
+        current = Article.objects.select_for_update().get(pk=article.pk)
+        road = path_to(current, goal, by=by)
+        if road is None:
+            label = Status(goal).label.lower() if goal in Status.values else goal
+            raise TransitionNotAllowed(
+                f"The story cannot be made {label} from {current.get_status_display().lower()} "
+                "in one step: use the workflow's moves one by one."
+            )
+        made = []
+        for number, step in enumerate(road, start=1):
+            last = number == len(road)
+            made.append(
+                transition(
+                    article,
+                    step.name,
+                    by=by,
+                    comment=comment if last else "",
+                    publish_at=publish_at if step.name == "schedule" else None,
+                    notify=last,
+                )
+            )
+    return made

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
-from .. import permissions, workflow
+from .. import changes, checklist, permissions, workflow
 from ..forms import (
     BoundedDateTimeField,
     PasteCopyForm,
@@ -28,6 +28,9 @@ from .base import StoryAdminBase
 # docs/story-format.md, packaged beside this module (a link to it in the checkout), so that the
 # help page works wherever the site is installed.
 STORY_FORMAT = Path(__file__).with_name("story-format.md")
+
+# The story form's submit buttons that move the story after saving it name the move here.
+MOVE = "_move"
 
 
 def render_document(text: str) -> SafeString:
@@ -88,6 +91,118 @@ class DeskViews(StoryAdminBase):
         if not self.has_view_permission(request, obj):
             return redirect("admin:index")
         return redirect(back)
+
+    # The story form's "Save and ..." buttons: the save and the move in one transaction.
+    def move_from_form(self, request, article, name):
+        """Make the move pressed on the story form, after its save, in the same transaction.
+
+        Chainable moves go as far as the button says in one action (workflow.advance: "Save and
+        publish" submits, approves and publishes, each move recorded); the others are one move.
+        A refusal raises ChangeRefused, which undoes the save as well and shows the form again
+        as typed, with the reason.
+        """
+        spec = workflow.TRANSITIONS.get(name)
+        if spec is None:
+            raise changes.ChangeRefused(f"There is no workflow step called “{name[:40]}”.")
+        comment = request.POST.get(f"move_comment_{name}", "")
+        publish_at = None
+        if name == "schedule":
+            typed = request.POST.get("move_publish_at", "").strip()
+            if typed:
+                field = BoundedDateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+                try:
+                    publish_at = field.clean(typed)
+                except forms.ValidationError:
+                    raise changes.ChangeRefused(
+                        "Nothing was saved: give the publication time as a date and a time."
+                    ) from None
+            else:
+                publish_at = article.published_at
+        try:
+            if name in workflow.CHAINABLE:
+                made = workflow.advance(
+                    article, spec.target, by=request.user, comment=comment, publish_at=publish_at
+                )
+            else:
+                made = [workflow.transition(article, name, by=request.user, comment=comment)]
+        except (workflow.TransitionNotAllowed, PermissionDenied) as refusal:
+            raise changes.ChangeRefused(
+                f"Nothing was saved and the story was not moved. {refusal}"
+            ) from None
+        request.desk_moves = made
+
+    def _moved_response(self, request, obj):
+        """After "Save and ...": say what was done, move by move, and stay with the story."""
+        made = request.desk_moves
+        road = " → ".join(
+            [Article.Status(made[0].from_status).label.lower()]
+            + [Article.Status(change.to_status).label.lower() for change in made]
+        )
+        moves = f"{len(made)} moves, each in the workflow history" if len(made) > 1 else "1 move"
+        now = Article.Status(made[-1].to_status).label.lower()
+        self.message_user(
+            request, f"“{obj}”: saved, and now {now} ({road}; {moves}).", messages.SUCCESS
+        )
+        if self.has_view_permission(request, obj):
+            return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
+        return redirect("admin:index")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "desk_moves", None):
+            return self._moved_response(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "desk_moves", None):
+            return self._moved_response(request, obj)
+        return super().response_change(request, obj)
+
+    def form_moves(self, request, obj):
+        """What the story form offers to do after saving: the single moves of the workflow panel
+        and the one-action roads to published and scheduled, with the checklist they need (and,
+        on a new story for someone who may not publish, Save and submit)."""
+        article = obj if obj is not None else Article(created_by=request.user)
+        single = workflow.available_transitions(article, by=request.user) if obj else []
+        roads = {}
+        for name in ("publish", "schedule"):
+            road = workflow.path_to(article, workflow.TRANSITIONS[name].target, by=request.user)
+            if road:
+                roads[name] = road
+        if obj is None and not roads:
+            road = workflow.path_to(article, Article.Status.EDITING, by=request.user)
+            if road:
+                roads["submit"] = road
+        items = []
+        if roads.keys() & {"publish", "schedule"}:
+            if obj is not None:
+                # Scheduling is judged on the time given when the button is pressed.
+                items = [item for item in checklist.items(obj) if item.key != "time"]
+            else:
+                items = [
+                    checklist.Item(key, label, False)
+                    for key, label in (
+                        ("section", "A section"),
+                        ("byline", "A byline"),
+                        ("dek", "A standfirst"),
+                        ("alt_text", "Alt text on every picture"),
+                        ("translation", "The translation reviewed, if translated"),
+                    )
+                ]
+        return {
+            "moves_in_form": True,
+            # The panel's moves; publishing and scheduling are the submit row's (the roads).
+            "form_transitions": [t for t in single if t.name not in roads],
+            "roads": [
+                {
+                    "name": name,
+                    "label": f"Save and {workflow.TRANSITIONS[name].label.lower()}",
+                    "moves": [spec.label for spec in road],
+                }
+                for name, road in roads.items()
+            ],
+            "checklist": items,
+            "checklist_known": obj is not None,
+        }
 
     KEPT_MOVE = "desk:kept-move"
 

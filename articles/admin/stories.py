@@ -17,7 +17,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from .. import changes, desk_time, permissions, search, translation, workflow
+from .. import autosave, changes, desk_time, permissions, search, translation, workflow
 from ..forms import (
     ArticleAdminForm,
     BoundedSplitDateTimeField,
@@ -28,7 +28,8 @@ from ..models import (
     Article,
     ArticleQuerySet,
 )
-from .desk import DeskViews
+from .autosaves import AutosaveViews
+from .desk import MOVE, DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter, is_small_number
 from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
@@ -45,7 +46,13 @@ ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at
 
 @admin.register(Article)
 class ArticleAdmin(
-    WritingViews, DeskViews, HistoryViews, TranslationReviewViews, NoticeViews, ReadableText
+    AutosaveViews,
+    WritingViews,
+    DeskViews,
+    HistoryViews,
+    TranslationReviewViews,
+    NoticeViews,
+    ReadableText,
 ):
     form = ArticleAdminForm
     list_display = (
@@ -181,6 +188,13 @@ class ArticleAdmin(
             changes.add_correction(article, text, by=request.user)
             changed.add("corrections")
         form.door_changed = changed
+        # Saved: what was autosaved of this form is in the story now (or was meant to be).
+        autosave.discard(request.user, article if change else None)
+        if request.POST.get(MOVE):
+            # "Save and submit", "Save and publish": the move is made in this same transaction,
+            # after the save; if it is refused, the save is undone too and the form comes back
+            # as typed, with the reason (changeform_view).
+            self.move_from_form(request, article, request.POST[MOVE])
 
     def construct_change_message(self, request, form, formsets, add=False):
         if add:
@@ -256,12 +270,33 @@ class ArticleAdmin(
         context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         return super().changelist_view(request, context)
 
+    def add_view(self, request, form_url="", extra_context=None):
+        context = dict(extra_context or {})
+        if self.has_add_permission(request):
+            context.update(self.form_moves(request, None))
+            context.update(self._form_extras(request, None))
+        return super().add_view(request, form_url, context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         context = dict(extra_context or {})
         if obj is not None:
             context.update(self._desk_context(request, obj))
+            if self.has_change_permission(request, obj):
+                context.update(self.form_moves(request, obj))
+            context.update(self._form_extras(request, obj))
         return super().change_view(request, object_id, form_url, context)
+
+    def _form_extras(self, request, obj):
+        """The move words typed on a form that comes back refused, and the autosave to offer."""
+        typed = {}
+        if request.method == "POST":
+            typed = {
+                key: value[:10_000]
+                for key, value in request.POST.items()
+                if key.startswith("move_comment_") or key == "move_publish_at"
+            }
+        return {"typed_move": typed, **self.autosave_context(request, obj)}
 
     def _desk_context(self, request, obj):
         transitions = workflow.available_transitions(obj, by=request.user)
@@ -281,8 +316,11 @@ class ArticleAdmin(
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # The desk's own styles; served from our static files, never a CDN.
-        context["media"] = context["media"] + forms.Media(css={"all": ["admin-extra/desk.css"]})
+        # The desk's own styles and the form's script (autosave, the guard before leaving, Enter
+        # in a one-line field); served from our static files, never a CDN.
+        context["media"] = context["media"] + forms.Media(
+            css={"all": ["admin-extra/desk.css"]}, js=["admin-extra/story-form.js"]
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # The changelist: bylines and tags come from get_queryset()'s prefetch, one query each.
@@ -353,6 +391,8 @@ class ArticleAdmin(
                 name="articles_article_translation",
             ),
             path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
+            path("autosave/", view(self.autosave_view), name="articles_article_autosave_new"),
+            path("<int:pk>/autosave/", view(self.autosave_view), name="articles_article_autosave"),
         ]
         return urls + super().get_urls()
 

@@ -8,9 +8,11 @@ Article` works whichever module defines it; the app label and table names are th
 - library.py: Section, Image, Contributor (the library stories draw on);
 - stories.py: Article, its QuerySet, kinds and states, Byline, TagQuerySet and all_tags;
 - records.py: StatusChange, Correction, ReviewedSegment, AuditEntry, and the revisions;
-- notices.py: Notice, what the desk tells a reporter about their stories.
+- notices.py: Notice, what the desk tells a reporter about their stories;
+- autosaves.py: Autosave, what a person typed into the story form and has not saved.
 """
 
+from .autosaves import Autosave
 from .library import Contributor, ContributorQuerySet, Image, Section
 from .notices import Notice, NoticeKind
 from .records import (
@@ -45,6 +47,7 @@ __all__ = [
     "ArticleQuerySet",
     "ArticleStatus",
     "AuditEntry",
+    "Autosave",
     "Byline",
     "BylineRole",
     "Contributor",

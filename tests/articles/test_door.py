@@ -183,7 +183,9 @@ def test_a_stale_version_is_refused_naming_who_changed_it(editor):
 
 def test_paste_copy_cannot_take_over_another_reporters_draft(reporter_client, reporter):
     owner = UserFactory(username="owner", role="Reporter")
-    draft = ArticleFactory(headline="Their draft", slug="their-draft", created_by=owner)
+    draft = ArticleFactory(
+        headline="Their draft", slug="their-draft", created_by=owner, byline_count=0
+    )
     text = "Headline: Mine now\nSlug: their-draft\nByline: Reporter\n\nMy text.\n"
     response = reporter_client.post(PASTE, {"text": text})
     html = response.content.decode()

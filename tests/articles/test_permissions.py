@@ -121,7 +121,7 @@ def test_an_inactive_editor_may_do_nothing(editor):
 
 def test_translator_post_cannot_change_fields_outside_the_translation(translator_client):
     article = InterviewArticleFactory(
-        status=Status.TRANSLATION_REVIEW, original_language="ar", exchange_count=1
+        status=Status.TRANSLATION_REVIEW, original_language="ar", exchange_count=1, byline_count=0
     )
     exchange = article.exchanges.get()
     url = reverse("admin:articles_article_change", args=[article.pk])
@@ -174,7 +174,7 @@ def test_translator_post_cannot_change_fields_outside_the_translation(translator
 
 
 def test_reporter_cannot_add_a_byline_to_a_story_past_draft(reporter_client, reporter):
-    article = ArticleFactory(status=Status.EDITING, created_by=reporter)
+    article = ArticleFactory(status=Status.EDITING, created_by=reporter, byline_count=0)
     url = reverse("admin:articles_article_change", args=[article.pk])
     response = reporter_client.post(
         url,

@@ -6,7 +6,8 @@ import pytest
 from articles.models import Article, StatusChange
 from articles.roles import EDITOR, REPORTER, TRANSLATOR, sync_roles
 from tests.browser.conftest import login
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.browser.test_desk_form_browser import choose
+from tests.factories import DEFAULT_PASSWORD, ContributorFactory, SectionFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -32,10 +33,16 @@ def change_page(live_server, article) -> str:
 
 
 def press(page, transition: str, comment: str = "") -> None:
-    form = page.locator(f"form[data-transition={transition}]")
+    """A workflow button: on the story form a "Save and ..." button of the form (publishing
+    and scheduling under the form), elsewhere the workflow panel's own little form."""
+    move = page.locator(f"[data-transition={transition}]")
+    if not move.count():
+        page.locator(f"button[name=_move][value={transition}]").click()
+        page.wait_for_load_state()
+        return
     if comment:
-        form.locator("textarea[name=comment]").fill(comment)
-    form.locator("button[type=submit]").click()
+        move.locator("textarea").fill(comment)
+    move.locator("button[type=submit]").click()
     page.wait_for_load_state()
 
 
@@ -52,6 +59,8 @@ def test_a_translated_interview_goes_from_draft_to_readers_and_a_collision_is_re
     UserFactory(username="omar", first_name="Omar", last_name="Haddad", role=EDITOR)
     UserFactory(username="layla", first_name="Layla", last_name="Nasser", role=EDITOR)
     UserFactory(username="samir", first_name="Samir", last_name="Aziz", role=TRANSLATOR)
+    SectionFactory(name="Syria")
+    ContributorFactory(name="Rana Kassem")
 
     # A reporter writes an interview translated from Arabic, and submits it.
     reporter = as_user(browser, live_server, "rana")
@@ -61,6 +70,8 @@ def test_a_translated_interview_goes_from_draft_to_readers_and_a_collision_is_re
     reporter.locator(".field-body .ProseMirror:visible").click()
     reporter.keyboard.type("The bakery reopened last week after the truce.")
     reporter.select_option("#id_kind", "interview")
+    choose(reporter, "id_section", "Syria")
+    choose(reporter, "id_bylines-0-contributor", "Rana")
     reporter.select_option("#id_original_language", "ar")
     reporter.fill("#id_interview-0-interviewee_name", "Abu Khaled")
     reporter.fill("#id_interview-0-interviewee_description", "a baker in Yalda")

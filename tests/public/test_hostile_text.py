@@ -257,6 +257,8 @@ def test_a_pasted_story_full_of_hostile_text_is_stored_inert(editor_client, clie
             f"Dek: {HOSTILE['jsonld-breakout']}",
             "Date: 2024-05-01",
             "Kind: interview",
+            # Ready to go live (articles/checklist.py): a section, as well as the byline.
+            "Section: World",
             f"Byline: {HOSTILE['img-onerror']} (interviewer)",
             f"Interviewee: {HOSTILE['svg-onload']} — {HOSTILE['javascript-link']}",
             f"Tags: {HOSTILE['iframe']}",

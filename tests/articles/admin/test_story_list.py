@@ -80,7 +80,7 @@ def test_filters_narrow_stories_by_kind_section_status_tag_and_contributor(edito
     interview = InterviewArticleFactory(section=section, tags=["truce"])
     contributor = ContributorFactory()
     BylineFactory(article=interview, contributor=contributor)
-    published = ArticleFactory(published=True)
+    published = ArticleFactory(published=True, byline_count=0)
 
     def found(params):
         response = editor_client.get(CHANGELIST, params)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from articles import workflow
+from articles import changes, workflow
 from articles.importer import import_story_file
 from articles.models import Correction, Notice
 from tests.articles.test_importer import RAQQA, SAMPLE
@@ -12,6 +12,15 @@ from tests.factories import ArticleFactory, BylineFactory, ImageFactory, Section
 @pytest.fixture
 def newsroom(editor, reporter):
     sample = import_story_file(SAMPLE, by=editor).article
+    # Ready to go live (articles/checklist.py): the file names neither a section nor a credit.
+    changes.edit_story(
+        sample,
+        changes.StoryChanges(
+            fields={"section": SectionFactory(name="Syria")},
+            bylines=[changes.BylineRow(role="interviewer", name="Moutasem Jamal")],
+        ),
+        by=editor,
+    )
     for step in ("submit", "approve", "publish"):
         workflow.transition(sample, step, by=editor)
     Correction.objects.create(article=sample, text="An earlier version misdated the truce.")

@@ -24,7 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.two_factor import check_code, replace_recovery_codes
 from articles import backups
 from articles.backups import DATA, export_archive, written_tables
-from articles.models import Article, ReviewedSegment
+from articles.models import Article, Autosave, ReviewedSegment
 from articles.roles import EDITOR
 from public import caching
 from tests.articles.backups.archives import (
@@ -202,6 +202,8 @@ def test_a_row_in_any_table_a_restore_writes_refuses_it_and_names_the_table(news
     ReviewedSegment.objects.create(
         article=newsroom, key="headline", source_fingerprint="0" * 64, reviewed_by=editor
     )
+    # Unsaved typing is kept in an archive too: a restore must not lose it.
+    Autosave.objects.create(user=editor, key=str(newsroom.pk), article=newsroom, data={})
     path = tmp_path / "backup.zip"
     export_archive(path)
     counts = table_counts()
