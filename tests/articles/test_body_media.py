@@ -11,7 +11,7 @@ from articles.sanitize import sanitize_html
 from tests.conftest import login_as
 from tests.factories import ArticleFactory, ImageFactory, UserFactory
 from tests.helpers import edit, queries_to_render
-from tests.test_headers import policy_of
+from tests.newsroom.test_headers import policy_of
 
 pytestmark = pytest.mark.django_db
 

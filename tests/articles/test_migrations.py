@@ -181,7 +181,7 @@ def test_roles_migration_reverses_and_reapplies_cleanly(at_latest_afterwards):
 
 # Our own packages: a migration that imports one runs today's code, not the code it was made with.
 PROJECT_PACKAGES = {"newsroom", "accounts", "public", "articles", "interviews", "bench", "tests"}
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def project_imports_in_code(path: Path) -> list[str]:

@@ -113,7 +113,7 @@ def test_every_variable_the_site_reads_is_in_the_readmes_table_with_its_meaning(
 
 
 def test_the_scan_sees_each_way_of_reading_a_variable(tmp_path, monkeypatch):
-    monkeypatch.setattr("tests.test_docs.REPO", tmp_path)
+    monkeypatch.setattr("tests.newsroom.test_docs.REPO", tmp_path)
     module = tmp_path / "settings.py"
     module.write_text(
         "import os\n"
