@@ -1,7 +1,7 @@
 """What a story needs before it goes live: the checklist, asked by the workflow on every path.
 
 Publishing and scheduling (the story form, the workflow panel, the list's bulk action, the
-scheduler) all go through articles/workflow.py, which asks refusal() about the locked story just
+scheduler) all go through articles/workflow/, which asks refusal() about the locked story just
 before it moves; the desk shows the same items (items()) beside the buttons. One place, so the
 form cannot promise what the workflow then refuses.
 """

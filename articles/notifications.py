@@ -1,6 +1,6 @@
 """Email to the people whose queue a story has just entered, with a link to it in the admin.
 
-Called by articles/workflow.py after the move has been committed, so nobody is told about a
+Called by articles/workflow/ after the move has been committed, so nobody is told about a
 move that was rolled back. The mail backend comes from settings (console by default).
 The messages are plain text only: what people typed (headline, name, comment) goes in as it is,
 never into HTML.

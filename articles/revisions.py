@@ -16,11 +16,12 @@ from django.utils.safestring import SafeString
 
 from interviews.models import Exchange, Interview
 
+from .diffs import word_diff
 from .models import Article, Byline, Contributor, Image, Section
-from .translation import html_paragraphs, word_diff
+from .translation import html_paragraphs
 
 # What a revision brings back: the words and the shape of the story, never its workflow state,
-# which only articles/workflow.py moves.
+# which only articles/workflow/ moves.
 RESTORED_FIELDS = (
     "headline",
     "slug",

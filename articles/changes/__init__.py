@@ -9,7 +9,7 @@ transaction:
    refused, naming them, and what was typed stays with the person;
 3. writes, with text normalised (articles/text.py) and the body sanitised;
 4. records the revision (a historical row of the story, with its tags) and the audit row
-   (AuditEntry; a workflow move's is the StatusChange that articles/workflow.py writes, which is
+   (AuditEntry; a workflow move's is the StatusChange that articles/workflow/ writes, which is
    the door's workflow half);
 5. announces the change once, with story_changed. What is derived from stories (the page cache,
    the search index, translation staleness) listens there, connected in articles/apps.py.

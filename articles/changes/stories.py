@@ -250,7 +250,7 @@ def add_correction(article: Article, text: str, *, by: User) -> Correction:
 def restore_revision(article: Article, revision: Any, *, by: User) -> Article:
     """Write an earlier revision's words, credits, exchanges and tags back as a new revision.
 
-    Never the workflow state, which only articles/workflow.py moves. Refused, having changed
+    Never the workflow state, which only articles/workflow/ moves. Refused, having changed
     nothing, when the revision's address has since gone to another story.
     """
     before = _lock(article)

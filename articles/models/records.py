@@ -118,7 +118,7 @@ AUDIT_ACTIONS = {
     "story.import": "Story imported",
     "story.restore": "Revision restored",
     "story.delete": "Story deleted",
-    # A workflow move leaves an audit row too (articles/workflow.py), beside its StatusChange.
+    # A workflow move leaves an audit row too (articles/workflow/), beside its StatusChange.
     "story.move": "Workflow move",
     "story.tags": "Tags changed",
     "correction.add": "Correction added",

@@ -15,8 +15,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from articles import changes, revisions, search, workflow
+from articles.diffs import word_diff
 from articles.models import Article, Contributor, Image
-from articles.translation import word_diff
 from tests.conftest import login_as
 from tests.factories import (
     ArticleFactory,

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from articles import changes, revisions, translation
+from articles import changes, diffs, revisions, translation
 from articles.models import Article
 from interviews.models import Exchange
 from tests.factories import ArticleFactory, ExchangeFactory
@@ -87,7 +87,7 @@ def test_changing_the_source_marks_exactly_the_changed_segments_stale():
 
 
 def test_word_diff_marks_removed_and_added_words_and_escapes_them():
-    diff = str(translation.word_diff("the <b>old</b> truce held", "the new truce held"))
+    diff = str(diffs.word_diff("the <b>old</b> truce held", "the new truce held"))
     assert diff == "the <del>&lt;b&gt;old&lt;/b&gt;</del> <ins>new</ins> truce held"
 
 
