@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils.safestring import SafeString
 
+from interviews.markup import answer_words
 from interviews.models import Exchange, Interview
 
 from .diffs import word_diff
@@ -175,7 +176,7 @@ def _readable(revision: Revision, names: dict) -> dict[str, str]:
         )
     for number, exchange in enumerate(revision.exchanges, start=1):
         text[f"Question {number}"] = exchange["question"]
-        text[f"Answer {number}"] = exchange["answer"]
+        text[f"Answer {number}"] = answer_words(exchange["answer"])
         text[f"Original question {number}"] = exchange["question_original"]
         text[f"Original answer {number}"] = exchange["answer_original"]
     return {label: _same_line_endings(value or "") for label, value in text.items()}

@@ -9,6 +9,7 @@ import re
 
 from django.utils.html import escape
 
+from interviews.markup import answer_words
 from interviews.models import Exchange
 
 from . import changes
@@ -58,6 +59,12 @@ def correction(article: Article, key: str, text: str) -> changes.StoryChanges:
         ):
             values = {name: getattr(exchange, name) for name in changes.EXCHANGE_TEXT}
             if index == place:
+                if answer_words(values[part]) != values[part]:
+                    # The review page shows the words only: correcting here would drop them.
+                    raise CannotCorrectHere(
+                        "This answer has italics or links: correct it in the story form, which "
+                        "keeps them."
+                    )
                 values[part] = text
             rows.append(changes.ExchangeRow(**values, pk=exchange.pk, position=exchange.position))
         if place >= len(rows):

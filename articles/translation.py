@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
-from interviews.markup import EDITORIAL, insertion_kind
+from interviews.markup import EDITORIAL, answer_words, insertion_kind
 from interviews.parsing import INSERTION, paragraphs
 
 from .diffs import word_diff
@@ -130,7 +130,7 @@ def segments(article: Article) -> list[Segment]:
                 f"exchange:{i}:answer",
                 f"Answer {i + 1}",
                 exchange.answer_original,
-                exchange.answer,
+                answer_words(exchange.answer),
             )
         )
     return result

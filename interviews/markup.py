@@ -111,6 +111,14 @@ def clean_answer(text: str) -> str:
     return text if unescape(kept) == unescape(text) else kept
 
 
+def answer_words(text: str) -> str:
+    """An answer's words without its italics and links, for views that compare or review words
+    (revision compare, translation review): markup there would be shown as raw tags."""
+    if not text or "<" not in text:
+        return text
+    return unescape(_TAG.sub("", _answer_cleaner.clean(text)))
+
+
 def answer_html(paragraph: str, *, marked: bool = True) -> SafeString:
     """One paragraph of an answer for a page: italics and links kept, everything else escaped or
     removed, and its insertions marked (in the text between tags, never inside a link's address)."""

@@ -163,3 +163,27 @@ def test_a_reporter_cannot_change_another_reporters_answers_through_the_door(rep
         changes.edit_story(article, changes.StoryChanges(exchanges=[row]), by=reporter)
     theirs.refresh_from_db()
     assert theirs.answer == "Theirs."
+
+
+@pytest.mark.django_db
+def test_answers_italics_and_links_are_words_in_compare_and_review_never_raw_tags(editor):
+    from articles import revisions, segment_edits
+
+    article = InterviewArticleFactory(original_language="ar")
+    answer_html = 'It was <em>very</em> cold, <a href="https://a.example/">here</a>.'
+    article, _ = changes.edit_story(
+        article,
+        changes.StoryChanges(exchanges=[changes.ExchangeRow(question="How?", answer=answer_html)]),
+        by=editor,
+    )
+    (answer,) = [s for s in translation.segments(article) if s.key.endswith(":answer")]
+    assert answer.translation == "It was very cold, here."
+    every = revisions.revisions(article)  # newest first: with the answer, and before it
+    differences = revisions.compare(every[-1], every[0])
+    assert "Answer 1" in {d.label for d in differences}
+    shown = " ".join(str(d.diff) for d in differences)
+    assert "very" in shown
+    assert "&lt;em&gt;" not in shown
+    # Correcting it from the review page would drop the italics: the story form is the place.
+    with pytest.raises(segment_edits.CannotCorrectHere, match="italics or links"):
+        segment_edits.correction(article, "exchange:0:answer", "It was cold.")
