@@ -65,7 +65,7 @@ def test_a_return_or_a_withdrawal_tells_the_reporter_with_the_editors_words(
 def test_a_correction_tells_every_credited_reporter_but_not_the_editor_who_made_it(
     reporter, other_reporter, editor, django_capture_on_commit_callbacks
 ):
-    article = ArticleFactory(published=True, created_by=reporter)
+    article = ArticleFactory(published=True, created_by=reporter, byline_count=0)
     Byline.objects.create(
         article=article, contributor=ContributorFactory(user=other_reporter), position=0
     )

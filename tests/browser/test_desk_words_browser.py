@@ -17,7 +17,13 @@ from articles import changes, workflow
 from articles.models import Article
 from articles.roles import EDITOR, REPORTER, TRANSLATOR, sync_roles
 from tests.browser.conftest import login
-from tests.factories import DEFAULT_PASSWORD, ArticleFactory, ImageFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    ArticleFactory,
+    ImageFactory,
+    SectionFactory,
+    UserFactory,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,11 +88,14 @@ def newsroom():
         changes.StoryChanges(
             fields={
                 "headline": "A school reopens in Raqqa",
+                "dek": "Classes resume after three years.",
+                "section": SectionFactory(name="Syria"),
                 "body": body,
                 "original_language": "ar",
                 "source_headline": "مدرسة تفتح أبوابها في الرقة",
                 "source_body": "المخبز فتح الأسبوع الماضي.\n\nالخبز بضعف السعر.",
-            }
+            },
+            bylines=[changes.BylineRow(role="reporter", name="Rana Kassem")],
         ),
         by=rana,
     )
@@ -130,10 +139,13 @@ def read_the_desk(page, live_server) -> dict[str, list[str]]:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status < 500, path
         # Code in a help page (the story format's examples of markup) is shown as code on purpose.
+        # (Hidden while the page's rendered text is read, then shown again.)
         text = page.evaluate(
-            "() => { const body = document.body.cloneNode(true);"
-            " body.querySelectorAll('code, pre').forEach(e => e.remove());"
-            " return body.innerText; }"
+            "() => { const code = [...document.querySelectorAll('code, pre')];"
+            " code.forEach(e => e.style.setProperty('display', 'none'));"
+            " const text = document.body.innerText;"
+            " code.forEach(e => e.style.removeProperty('display'));"
+            " return text; }"
         )
         found = developer_text(text)
         if found:
