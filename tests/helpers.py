@@ -30,6 +30,23 @@ def inline_management(prefix: str, total: int, initial: int) -> dict[str, str]:
     }
 
 
+def byline_rows(article) -> dict[str, str]:
+    """The story form's credit rows for `article`'s credits, as the browser sends them."""
+    rows = list(article.bylines.order_by("position"))
+    data = inline_management("bylines", len(rows), len(rows))
+    for i, byline in enumerate(rows):
+        data.update(
+            {
+                f"bylines-{i}-id": str(byline.pk),
+                f"bylines-{i}-article": str(article.pk),
+                f"bylines-{i}-position": str(byline.position),
+                f"bylines-{i}-contributor": str(byline.contributor_id),
+                f"bylines-{i}-role": byline.role,
+            }
+        )
+    return data
+
+
 def full_story_form(article, **overrides) -> dict[str, str]:
     """The story form as the browser sends it for `article` untouched: every field and every
     inline row as they are, so that only `overrides` differ."""
@@ -59,18 +76,7 @@ def full_story_form(article, **overrides) -> dict[str, str]:
         local = timezone.localtime(article.published_at)
         data["published_at_0"] = local.strftime("%Y-%m-%d")
         data["published_at_1"] = local.strftime("%H:%M:%S")
-    bylines = list(article.bylines.order_by("position"))
-    data.update(inline_management("bylines", len(bylines), len(bylines)))
-    for i, byline in enumerate(bylines):
-        data.update(
-            {
-                f"bylines-{i}-id": str(byline.pk),
-                f"bylines-{i}-article": str(article.pk),
-                f"bylines-{i}-position": str(byline.position),
-                f"bylines-{i}-contributor": str(byline.contributor_id),
-                f"bylines-{i}-role": byline.role,
-            }
-        )
+    data.update(byline_rows(article))
     interview = Interview.objects.filter(article=article).first()
     data.update(inline_management("interview", 1 if interview else 0, 1 if interview else 0))
     if interview:

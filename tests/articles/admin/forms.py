@@ -5,6 +5,9 @@ from django.utils import timezone
 
 from articles.models import Article
 from tests.factories import InterviewArticleFactory
+from tests.helpers import byline_rows, inline_management
+
+__all__ = ["byline_rows", "management"]
 
 CHANGELIST = reverse("admin:articles_article_changelist")
 ADD = reverse("admin:articles_article_add")
@@ -15,13 +18,7 @@ def change_url(article) -> str:
     return reverse("admin:articles_article_change", args=[article.pk])
 
 
-def management(prefix: str, total: int, initial: int) -> dict[str, str]:
-    return {
-        f"{prefix}-TOTAL_FORMS": str(total),
-        f"{prefix}-INITIAL_FORMS": str(initial),
-        f"{prefix}-MIN_NUM_FORMS": "0",
-        f"{prefix}-MAX_NUM_FORMS": "1000",
-    }
+management = inline_management
 
 
 def story_form(article=None, **overrides) -> dict[str, str]:
@@ -53,22 +50,6 @@ def story_form(article=None, **overrides) -> dict[str, str]:
             data["published_at_0"] = local.strftime("%Y-%m-%d")
             data["published_at_1"] = local.strftime("%H:%M:%S")
     data.update(overrides)
-    return data
-
-
-def byline_rows(article) -> dict[str, str]:
-    rows = list(article.bylines.order_by("position"))
-    data = management("bylines", len(rows), len(rows))
-    for i, byline in enumerate(rows):
-        data.update(
-            {
-                f"bylines-{i}-id": str(byline.pk),
-                f"bylines-{i}-article": str(article.pk),
-                f"bylines-{i}-position": str(byline.position),
-                f"bylines-{i}-contributor": str(byline.contributor_id),
-                f"bylines-{i}-role": byline.role,
-            }
-        )
     return data
 
 
