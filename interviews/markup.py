@@ -111,12 +111,16 @@ def clean_answer(text: str) -> str:
     return text if unescape(kept) == unescape(text) else kept
 
 
+# The markup an answer keeps (clean_answer): italics and links, opening and closing.
+_KEPT_MARKUP = re.compile(r"</?(?:em|i|a)\b[^>]*>", re.IGNORECASE)
+
+
 def answer_words(text: str) -> str:
     """An answer's words without its italics and links, for views that compare or review words
     (revision compare, translation review): markup there would be shown as raw tags."""
-    if not text or "<" not in text:
-        return text
-    return unescape(_TAG.sub("", _answer_cleaner.clean(text)))
+    if not text or not _KEPT_MARKUP.search(text):
+        return text  # plain text, shown escaped wherever it is shown
+    return unescape(_KEPT_MARKUP.sub("", text))
 
 
 def answer_html(paragraph: str, *, marked: bool = True) -> SafeString:
