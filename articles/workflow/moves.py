@@ -281,5 +281,5 @@ def _apply(
         translation.record_review(current, by=by, at=now)
     announce([current.pk], {"status"})
     if notify:
-        transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
+        transaction.on_commit(partial(notifications.story_entered_queue.enqueue, change.pk))
     return change, fields
