@@ -52,13 +52,14 @@ def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()
     }
     for name, value in clean_values(texts, model=type(obj)).items():
         setattr(obj, name, value)
-    new_picture = isinstance(obj, Image) and bool(obj.file) and not obj.file._committed
+    picture = obj if isinstance(obj, Image) else None
+    new_file = picture is not None and bool(picture.file) and not picture.file._committed
     if isinstance(obj, Image):
         image_files.delete_replaced_file(obj)  # once this commits: a replaced picture goes
     obj.save()
-    if new_picture:
+    if picture is not None and new_file:
         # Its renditions are made in the background once the file is committed.
-        image_pk, file_name = obj.pk, obj.file.name
+        image_pk, file_name = picture.pk, picture.file.name
         transaction.on_commit(
             lambda: picture_saved.send(sender=Image, image_pk=image_pk, file_name=file_name),
             robust=True,
