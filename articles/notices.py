@@ -76,7 +76,7 @@ def tell(article: Article, kind: str, *, by, comment: str = "") -> list[Notice]:
         for user in owners(article, besides=by)
     ]
     if notices:
-        transaction.on_commit(partial(send.enqueue, [notice.pk for notice in notices]))
+        transaction.on_commit(partial(send.enqueue, [notice.pk for notice in notices]), robust=True)
     return notices
 
 
