@@ -3,25 +3,25 @@
 Follows the door's announcement (story_changed, connected in NewsroomConfig.ready): a workflow
 move announces "status" after writing its StatusChange, a correction announces "corrections"
 after writing the Correction, so the newest of either is the one just made. The notices are
-written in the same transaction (a move that is rolled back tells nobody) and emailed once it
-commits. Only the story's own people (who created it, who it credits: permissions.is_own) hear
-of it, never the person who made the change.
+written in the same transaction (a move that is rolled back tells nobody) and emailed by a
+background task enqueued once it commits (each message once, retried while the mail server is
+away: articles/outbox.py). Only the story's own people (who created it, who it credits:
+permissions.is_own) hear of it, never the person who made the change.
 """
 
-import logging
 from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.urls import reverse
+from django_tasks import task
 
 from .models import Article, Correction, Notice, StatusChange
 from .notifications import one_line
+from .outbox import Email, send_or_retry
 from .site_address import site_url
 
-logger = logging.getLogger(__name__)
 Kind = Notice.Kind
 
 # The moves a reporter hears about, and what the notice calls them.
@@ -76,7 +76,7 @@ def tell(article: Article, kind: str, *, by, comment: str = "") -> list[Notice]:
         for user in owners(article, besides=by)
     ]
     if notices:
-        transaction.on_commit(partial(send, [notice.pk for notice in notices]))
+        transaction.on_commit(partial(send.enqueue, [notice.pk for notice in notices]), robust=True)
     return notices
 
 
@@ -110,9 +110,10 @@ def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
                 )
 
 
-def send(notice_ids: list[int]) -> int:
-    """Email the notices; a mail server that is down is logged, never raised (the move stays)."""
-    messages = []
+@task()
+def send(notice_ids: list[int], attempt: int = 1) -> int:
+    """Email the notices (a background task); a mail server that is down costs a retry later."""
+    emails = []
     for notice in Notice.objects.filter(pk__in=notice_ids).select_related("user", "article"):
         if not notice.user.email:
             continue
@@ -121,14 +122,8 @@ def send(notice_ids: list[int]) -> int:
             f"[{settings.SITE_NAME}] {notice.get_kind_display()}: {notice.article.headline}"
         )
         body = "\n".join([notice.text, "", f"Open the story: {link}"])
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [notice.user.email]))
-    if not messages:
-        return 0
-    try:
-        return send_mass_mail(messages, fail_silently=False)
-    except Exception:
-        logger.exception("Could not email notices %s", notice_ids)
-        return 0
+        emails.append(Email(f"notice:{notice.pk}", subject, body, notice.user.email))
+    return send_or_retry(send, emails, notice_ids, attempt=attempt)
 
 
 def unread_for(user, *, limit: int = 20) -> list[Notice]:

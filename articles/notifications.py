@@ -1,23 +1,23 @@
 """Email to the people whose queue a story has just entered, with a link to it in the admin.
 
-Called by articles/workflow/ after the move has been committed, so nobody is told about a
-move that was rolled back. The mail backend comes from settings (console by default).
+Enqueued by articles/workflow/ as a background task once the move has been committed, so nobody
+is told about a move that was rolled back and the editor never waits for the mail server; the
+worker sends the messages, each once, retried while the mail server is away (articles/outbox.py).
+The mail backend comes from settings (console by default).
 The messages are plain text only: what people typed (headline, name, comment) goes in as it is,
 never into HTML.
 """
 
-import logging
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
 from django.urls import reverse
+from django_tasks import task
 
 from .models import Article, StatusChange
+from .outbox import Email, send_or_retry
 from .roles import EDITOR, TRANSLATOR
 from .site_address import site_url
 
-logger = logging.getLogger(__name__)
 Status = Article.Status
 
 # The queue a state stands for, and the role that works it. A story back in draft goes to its
@@ -68,16 +68,11 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def story_entered_queue(change_pk: int) -> int:
-    """Tell the people of the queue a story entered; returns how many emails were sent.
-
-    A mail server that is down must not undo or break a move that has already happened, so a
-    failure is logged rather than raised.
-    """
-    change = StatusChange.objects.select_related("article", "changed_by").get(pk=change_pk)
+def queue_emails(change: StatusChange) -> list[Email]:
+    """The messages telling the people of the queue the story entered, one to each address."""
     addresses = recipients(change)
     if not addresses:
-        return 0
+        return []
     article = change.article
     link = site_url() + reverse("admin:articles_article_change", args=[article.pk])
     if change.changed_by is None:
@@ -96,9 +91,19 @@ def story_entered_queue(change_pk: int) -> int:
         lines += ["", "Their comment:", change.comment]
     lines += ["", f"Open the story: {link}"]
     body = "\n".join(lines)
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in addresses]
-    try:
-        return send_mass_mail(messages, fail_silently=False)
-    except Exception:
-        logger.exception("Could not send queue notifications for story %s", article.pk)
+    return [Email(f"queue:{change.pk}:{address}", subject, body, address) for address in addresses]
+
+
+@task()
+def story_entered_queue(change_pk: int, attempt: int = 1) -> int:
+    """Tell the people of the queue a story entered; returns how many emails this attempt sent.
+
+    A background task (enqueue it); a mail server that is down costs a retry later, never the
+    move that has already happened.
+    """
+    change = (
+        StatusChange.objects.select_related("article", "changed_by").filter(pk=change_pk).first()
+    )
+    if change is None:  # the story was deleted meanwhile
         return 0
+    return send_or_retry(story_entered_queue, queue_emails(change), change_pk, attempt=attempt)

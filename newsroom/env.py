@@ -25,11 +25,22 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def database(base_dir: Path) -> dict:
-    """The default database: SQLite beside the code unless DATABASE_URL names another."""
+# With DEBUG off, how long a process keeps a database connection between requests unless
+# CONN_MAX_AGE says otherwise: opening one costs more than rendering most pages (on PostgreSQL a
+# new server process each time). Health checks drop a connection the server has closed.
+PRODUCTION_CONN_MAX_AGE = 60
+
+
+def database(base_dir: Path, *, debug: bool = True) -> dict:
+    """The default database: SQLite beside the code unless DATABASE_URL names another.
+
+    With DEBUG off, connections are kept PRODUCTION_CONN_MAX_AGE seconds unless CONN_MAX_AGE is
+    set (0 closes each at the end of its request, as while debugging).
+    """
+    conn_max_age = os.environ.get("CONN_MAX_AGE") or str(0 if debug else PRODUCTION_CONN_MAX_AGE)
     default: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
         os.environ.get("DATABASE_URL", f"sqlite:///{base_dir / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        conn_max_age=int(conn_max_age),
         conn_health_checks=True,
     )
     if default["ENGINE"] == "django.db.backends.postgresql" and env_bool("DATABASE_POOL", False):

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Background tasks (emails, picture renditions), kept in a table of the site's database.
+    "django_tasks",
+    "django_tasks_db",
     # Ours: the site (settings, URLs, operations), then who may come in, the public site, and
     # the domain they all build on (imports run that way: see docs/architecture.md).
     "newsroom",
@@ -135,8 +138,14 @@ TEMPLATES = [
 ]
 
 # Database: SQLite beside the code unless DATABASE_URL names another, e.g.
-# postgres://postgres@127.0.0.1:5432/newsroom
-DATABASES = {"default": env.database(BASE_DIR)}
+# postgres://postgres@127.0.0.1:5432/newsroom. With DEBUG off, connections are kept between
+# requests (CONN_MAX_AGE, 60 seconds unless set).
+DATABASES = {"default": env.database(BASE_DIR, debug=DEBUG)}
+
+# Background tasks: what need not hold up a request (emails, picture renditions) waits in a table
+# of the site's database, so the embedded default needs no other server, and `python manage.py
+# db_worker` runs it (deploy/systemd/newsroom-worker.service). A failed email is retried there.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Cache: public pages are cached here under a site version, and a story's change forgets that
 # version (articles/caching.py). Every gunicorn worker and every app server must therefore share

@@ -7,3 +7,11 @@ class PublicConfig(AppConfig):
 
     name = "public"
     verbose_name = "Public site"
+
+    def ready(self) -> None:
+        # A picture saved through the door has its renditions made by a background task.
+        from articles.changes import picture_saved
+
+        from .renditions import on_picture_saved
+
+        picture_saved.connect(on_picture_saved, dispatch_uid="public.renditions.on_picture_saved")

@@ -1,8 +1,11 @@
 """Image renditions: each picture resized with Pillow to a few widths, in WebP and a fallback.
 
-Renditions are made once, the first time a page needs them, stored beside the uploads under
-renditions/, and their URLs remembered in the cache. Readers only ever get renditions: the
-uploaded original (possibly huge, with its camera metadata) is never linked from a page.
+Renditions are made once, stored beside the uploads under renditions/, and their URLs
+remembered in the cache. A picture saved through the door has them made by a background task
+(make_renditions, enqueued once the file is committed); until that task has run, pages show the
+stored picture itself at its own size (the clean copy made at upload, never the uploader's
+file), so no reader waits for Pillow. A picture with no task pending (stored before, or the task
+lost) has them made the first time a page needs them.
 """
 
 import functools
@@ -14,11 +17,12 @@ from io import BytesIO
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django_tasks import task
 from PIL import ExifTags, ImageCms, ImageOps
 from PIL import Image as PillowImage
 
 from articles.image_files import WIDTHS, rendition_cache_key, rendition_digest
-from articles.images import DECODERS, HIGH_BIT_DEPTH_MODES, eight_bit
+from articles.images import DECODERS, EXTENSIONS, HIGH_BIT_DEPTH_MODES, eight_bit
 from articles.models import Image
 
 logger = logging.getLogger(__name__)
@@ -26,6 +30,9 @@ logger = logging.getLogger(__name__)
 WEBP_QUALITY = 80
 JPEG_QUALITY = 82
 CACHE_SECONDS = 60 * 60 * 24 * 30
+# How long pages wait for a pending task before making the renditions themselves: a worker that
+# is down costs readers the full-size picture for this long, never the picture.
+PENDING_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -69,21 +76,68 @@ def target_widths(original_width: int) -> list[int]:
     return widths or [WIDTHS[-1]]
 
 
+def pending_key(image_pk: int, file_name: str) -> str:
+    """The cache key saying a task is making this file's renditions."""
+    return f"renditions:pending:v1:{image_pk}:{rendition_digest(image_pk, file_name)}"
+
+
 def renditions_for(image: Image | None) -> RenditionSet | None:
-    """The renditions of `image`, made now if they do not exist yet; None if it cannot be read."""
+    """The renditions of `image`, made now if they do not exist yet; None if it cannot be read.
+
+    While a background task is making them, the stored picture stands in for them.
+    """
     if image is None or not image.file:
         return None
     key = rendition_cache_key(image.pk, image.file.name)
-    found = cache.get(key)
-    if isinstance(found, RenditionSet):
-        return found
+    found = cache.get_many([key, pending := pending_key(image.pk, image.file.name)])
+    if isinstance(found.get(key), RenditionSet):
+        return found[key]
+    if found.get(pending):
+        return stored_picture(image)
+    return make(image)
+
+
+def make(image: Image) -> RenditionSet | None:
+    """Make (or find) the renditions of `image` and remember them; None if it cannot be read."""
     try:
         made = _make(image, rendition_digest(image.pk, image.file.name))
     except Exception:  # a picture that cannot be read costs the page its picture, not a 500
         logger.exception("Cannot make renditions of image %s (%s)", image.pk, image.file.name)
         return None
-    cache.set(key, made, CACHE_SECONDS)
+    cache.set(rendition_cache_key(image.pk, image.file.name), made, CACHE_SECONDS)
     return made
+
+
+def stored_picture(image: Image) -> RenditionSet | None:
+    """The stored picture as its only rendition, at its own size: what pages show until its
+    renditions exist. None if its size is not known."""
+    if not image.width or not image.height:
+        return None
+    extension = image.file.name.rsplit(".", 1)[-1].lower()
+    kind = {ext: fmt.lower() for fmt, ext in EXTENSIONS.items()}.get(extension, "jpeg")
+    return RenditionSet(
+        (), (Rendition(image.file.url, image.width, image.height),), f"image/{kind}"
+    )
+
+
+def on_picture_saved(sender, *, image_pk: int, file_name: str, **kwargs) -> None:
+    """A new picture file was committed: pages show it as stored while a task makes its
+    renditions."""
+    cache.set(pending_key(image_pk, file_name), True, PENDING_SECONDS)
+    make_renditions.enqueue(image_pk, file_name)
+
+
+@task()
+def make_renditions(image_pk: int, file_name: str) -> bool:
+    """Make the renditions of this picture file (a background task); False if the picture was
+    deleted or its file replaced meanwhile, or it cannot be read."""
+    image = Image.objects.filter(pk=image_pk).first()
+    try:
+        if image is None or image.file.name != file_name:
+            return False
+        return make(image) is not None
+    finally:
+        cache.delete(pending_key(image_pk, file_name))
 
 
 def _make(image: Image, digest: str) -> RenditionSet:

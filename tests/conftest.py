@@ -156,6 +156,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _background_tasks_run_at_once(settings):
+    """Background tasks (emails, renditions) run as they are enqueued, so a test sees what a
+    worker would have done; tests of the worker itself choose the database backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to a folder of its own and vanish with it."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -51,7 +51,7 @@ from .guard import (
     guarded_tables,
 )
 from .library import delete_library_item, save_library_item, stories_showing
-from .signals import announce, announce_restored_archive, story_changed
+from .signals import announce, announce_restored_archive, picture_saved, story_changed
 from .stories import (
     Status,
     add_correction,
@@ -120,6 +120,7 @@ __all__ = [
     "is_inside",
     "keep_revision_tags",
     "merge_tags",
+    "picture_saved",
     "rename_tag",
     "restore_revision",
     "save_library_item",

@@ -13,7 +13,7 @@ from .. import image_files, permissions
 from ..models import Article, Byline, Contributor, Image, Section
 from ..text import clean_values
 from .bookkeeping import ChangeRefused, audit, through_the_door
-from .signals import announce
+from .signals import announce, picture_saved
 
 # Sections, contributors and pictures: what the library holds.
 LibraryItem = TypeVar("LibraryItem", bound=models.Model)
@@ -52,9 +52,18 @@ def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()
     }
     for name, value in clean_values(texts, model=type(obj)).items():
         setattr(obj, name, value)
+    picture = obj if isinstance(obj, Image) else None
+    new_file = picture is not None and bool(picture.file) and not picture.file._committed
     if isinstance(obj, Image):
         image_files.delete_replaced_file(obj)  # once this commits: a replaced picture goes
     obj.save()
+    if picture is not None and new_file:
+        # Its renditions are made in the background once the file is committed.
+        image_pk, file_name = picture.pk, picture.file.name
+        transaction.on_commit(
+            lambda: picture_saved.send(sender=Image, image_pk=image_pk, file_name=file_name),
+            robust=True,
+        )
     label = f"{str(obj._meta.verbose_name).capitalize()} “{obj}”"
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)
     announce(stories_showing(obj), {"library"}, site_wide=True)

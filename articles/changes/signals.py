@@ -14,6 +14,11 @@ from ..models import Article
 # when something every page shows changed: a section, a contributor, an image, a tag).
 story_changed = Signal()
 
+# Sent once a new picture file is committed (an image added, or its file replaced) through the
+# door, so that its renditions are made in the background (public/renditions.py) rather than for
+# the first reader. Arguments: image_pk, file_name (the stored file's name).
+picture_saved = Signal()
+
 
 def announce(
     article_ids: Iterable[int], changed: Iterable[str], *, site_wide: bool = False

@@ -14,7 +14,7 @@ Article` works whichever module defines it; the app label and table names are th
 
 from .autosaves import Autosave
 from .library import Contributor, ContributorQuerySet, Image, Section
-from .notices import Notice, NoticeKind
+from .notices import Notice, NoticeKind, SentEmail
 from .records import (
     AUDIT_ACTIONS,
     AuditEntry,
@@ -59,6 +59,7 @@ __all__ = [
     "ReviewedSegment",
     "RevisionTags",
     "Section",
+    "SentEmail",
     "StatusChange",
     "TagQuerySet",
     "all_tags",

@@ -38,3 +38,17 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.article}"
+
+
+class SentEmail(models.Model):
+    """An email the mail server has taken, by a key naming what it said and to whom.
+
+    Written by articles/outbox.py the moment each message is accepted, so that a task retried
+    after a mail server failed halfway through its messages sends only the ones still owed.
+    """
+
+    key = models.CharField(max_length=400, unique=True)
+    sent = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

@@ -281,5 +281,8 @@ def _apply(
         translation.record_review(current, by=by, at=now)
     announce([current.pk], {"status"})
     if notify:
-        transaction.on_commit(partial(notifications.story_entered_queue, change.pk))
+        # robust: the move has committed; a task that cannot be enqueued is logged, not a 500.
+        transaction.on_commit(
+            partial(notifications.story_entered_queue.enqueue, change.pk), robust=True
+        )
     return change, fields

@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.models import DBTaskResult
 from taggit.models import Tag
 
 from articles.models import Article, AuditEntry, Contributor, Image, Section, StatusChange
@@ -86,6 +87,11 @@ class Secrets:
             ),
             StaticDevice: lambda: StaticDevice.objects.create(
                 user=self.article.created_by, name="x"
+            ),
+            DBTaskResult: lambda: DBTaskResult.objects.create(
+                task_path="articles.notifications.story_entered_queue",
+                args_kwargs={"args": [1], "kwargs": {}},
+                backend_name="default",
             ),
             AuditEntry: lambda: AuditEntry.objects.create(
                 action="story.edit",

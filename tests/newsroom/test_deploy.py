@@ -176,6 +176,37 @@ def test_systemd_units_run_what_the_repository_has():
     assert "Persistent=true" in timer
 
 
+def test_the_worker_unit_runs_the_task_worker_as_the_app_servers_run():
+    """newsroom-worker.service runs the database backend's worker with the app's code, user and
+    settings, restarts it whenever it stops, and lets it write renditions to the media folder."""
+    from django.core.management import get_commands
+
+    from newsroom import settings  # as written, not as the tests run tasks
+
+    units = DEPLOY / "systemd"
+    worker = systemd_unit(units / "newsroom-worker.service")
+    app = systemd_unit(units / "newsroom.service")
+    assert worker["ExecStart"].startswith("/srv/newsroom/.venv/bin/python manage.py db_worker")
+    assert get_commands()["db_worker"] == "django_tasks_db"
+    assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend"
+    for key in ("User", "Group", "WorkingDirectory", "EnvironmentFile", "ReadWritePaths"):
+        assert worker[key] == app[key], key
+    assert worker["Restart"] == "always"
+    assert worker["NoNewPrivileges"] == "true"
+    assert worker["ProtectSystem"] == "strict"
+    assert worker["WantedBy"] == "multi-user.target"
+
+
+def systemd_unit(path) -> dict[str, str]:
+    """A unit file's settings, the last of each name (comments and section headers aside)."""
+    values = {}
+    for line in path.read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            name, value = line.split("=", 1)
+            values[name.strip()] = value.strip()
+    return values
+
+
 def media_block(text: str) -> str:
     """The `location /media/ { ... }` block, indentation aside."""
     found = re.search(r"^( *)location /media/ \{\n.*?^\1\}", text, re.MULTILINE | re.DOTALL)

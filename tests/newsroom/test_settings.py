@@ -36,7 +36,14 @@ THROTTLE_VARIABLES = (
 @pytest.fixture(autouse=True)
 def _only_the_settings_a_test_names(monkeypatch):
     """Children inherit the caller's environment: only the variables a test names count."""
-    for name in (*EMAIL_SETTINGS, *THROTTLE_VARIABLES, "CACHE_URL", "PUBLIC_PAGE_CACHE_SECONDS"):
+    for name in (
+        *EMAIL_SETTINGS,
+        *THROTTLE_VARIABLES,
+        "CACHE_URL",
+        "PUBLIC_PAGE_CACHE_SECONDS",
+        "CONN_MAX_AGE",
+        "DATABASE_POOL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -173,6 +180,34 @@ def test_production_with_allowed_hosts_still_starts():
         "manage.py", "check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def connection_settings(**env: str) -> dict:
+    """How long a process started with `env` keeps its database connections, and whether it
+    checks them before use."""
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; "
+        "print(json.dumps([d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS']]))"
+    )
+    result = run_django("-c", script, env={"DJANGO_SETTINGS_MODULE": "newsroom.settings", **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_keeps_database_connections_without_being_told():
+    # Opening a connection costs more than rendering most pages; a kept one is checked first,
+    # so one the database server has dropped is replaced rather than failing the request.
+    assert connection_settings(**PRODUCTION_ENV) == [60, True]
+
+
+def test_debugging_and_the_tests_open_a_connection_for_each_request():
+    assert connection_settings() == [0, True]
+
+
+@pytest.mark.parametrize("seconds", ["0", "600"])
+def test_conn_max_age_from_the_environment_wins_in_production(seconds):
+    assert connection_settings(**PRODUCTION_ENV, CONN_MAX_AGE=seconds) == [int(seconds), True]
 
 
 def test_database_pool_serves_queries_through_psycopgs_pool_on_postgresql():
