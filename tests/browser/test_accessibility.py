@@ -20,7 +20,7 @@ from tests.browser.test_public_browser import build_public_site, public_urls
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 DEFAULT_AXE = Path("/tmp/axe/node_modules/axe-core/axe.min.js")

@@ -27,7 +27,7 @@ from tests.factories import (
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 Status = Article.Status
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

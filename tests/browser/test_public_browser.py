@@ -14,7 +14,7 @@ from tests.factories import ArticleFactory, BylineFactory, ContributorFactory, S
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

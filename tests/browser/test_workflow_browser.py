@@ -11,7 +11,7 @@ from tests.factories import DEFAULT_PASSWORD, ContributorFactory, SectionFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 HEADLINE = "Bakers of Yalda keep the ovens lit"
