@@ -157,6 +157,11 @@ CACHES = env.caches(CACHE_URL, debug=DEBUG, cache_table=CACHE_TABLE)
 # story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
 
+# How long the edge cache in front of the app servers (nginx's proxy cache, deploy/nginx/) may
+# serve a public page to readers without a session: an edit or a withdrawal reaches them within
+# this many seconds. 0 lets it keep nothing.
+EDGE_CACHE_SECONDS = int(os.environ.get("EDGE_CACHE_SECONDS", "1"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # "Raqqa" and "raqqa" are one tag.
