@@ -88,6 +88,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response, static files included (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # With read replicas: the desk and signed-in staff read from the primary (newsroom/routers.py).
+    "newsroom.routers.PrimaryForStaffMiddleware",
     # A plain 503 page, not a traceback, while the database is unreachable.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -137,6 +139,12 @@ TEMPLATES = [
 # Database: SQLite beside the code unless DATABASE_URL names another, e.g.
 # postgres://postgres@127.0.0.1:5432/newsroom
 DATABASES = {"default": env.database(BASE_DIR)}
+# Read replicas of it (PostgreSQL streaming replicas, deploy/replica.sh): DATABASE_REPLICA_URLS,
+# comma-separated URLs. Readers' pages read from them; the desk, signed-in staff and every write
+# use the primary (newsroom/routers.py).
+DATABASES.update(env.replica_databases(DATABASES["default"]))
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"] if DATABASE_REPLICAS else []
 
 # Cache: public pages are cached here under a site version, and a story's change forgets that
 # version (articles/caching.py). Every gunicorn worker and every app server must therefore share

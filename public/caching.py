@@ -47,6 +47,8 @@ from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
 
+from articles.primary import reading_from_the_primary
+
 logger = logging.getLogger("newsroom.cache")
 
 VERSION_KEY = "public-pages:version"
@@ -311,7 +313,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return response
         if version is None:  # lookup() makes a version unless asked from the cache only
             return _uncached(request, view(request, *args, **kwargs))
-        response = view(request, *args, **kwargs)
+        # With read replicas, a page rendered just after a change could read a replica that has
+        # not replayed the change yet, and be kept under the new version until the next change:
+        # in a version's first seconds, the pages it keeps are read from the primary.
+        young = time.time() - version.changed_at < REPLICA_SETTLE_SECONDS
+        with reading_from_the_primary(young):
+            response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
         if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
@@ -330,6 +337,10 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         return _finish(request, response, version.changed_at, shared=True)
 
     return wrapper
+
+
+# Longer than a healthy replica's lag (/healthz reports it).
+REPLICA_SETTLE_SECONDS = 5
 
 
 def _uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
