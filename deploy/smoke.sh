@@ -165,19 +165,67 @@ PY
 }
 check "sign-in throttling counts the reader's address behind nginx" throttle_sees_client_address
 
+# The edge cache: nginx keeps public pages for readers without a session until the end of the
+# second (deploy/nginx/newsroom.conf); X-Cache-Status says what it did for a request.
+cache_status() { grep -i '^x-cache-status:' "$dir/headers" | cut -d' ' -f2- | tr -d '\r'; }
+cache_status_is() {  # cache_status_is STATUS URL [curl options]
+  local want=$1; shift
+  fetch "$@" >/dev/null
+  [[ $(cache_status) == "$want" ]] || { echo "    $1: X-Cache-Status $(cache_status), not $want"; return 1; }
+}
+# Until the start of the next second, so that two requests fall in the same second.
+next_second() { sleep "$("$STACK_PYTHON" -c 'import time; print(1.02 - time.time() % 1)')"; }
+second_get_is_a_hit() {
+  next_second
+  fetch "$proxy$article" >/dev/null
+  cache_status_is HIT "$proxy$article" && body_has "Ammar al-Maydani" \
+    && cache_status_is HIT "$proxy$article?utm_source=smoke"
+}
+check "a second anonymous GET is a HIT at the edge (also with ?utm_source)" second_get_is_a_hit
+check "staff (session cookie) and forms (CSRF cookie) go past the edge cache" eval \
+  'cache_status_is BYPASS "$proxy$article" -H "Cookie: sessionid=smoke" \
+   && cache_status_is BYPASS "$proxy$article" -H "Cookie: theme=dark; csrftoken=smoke"'
+admin_never_cached() {
+  local i
+  for i in 1 2 3; do
+    cache_status_is BYPASS "$proxy/admin/login/" || return 1
+    cache_status_is BYPASS "$proxy/admin/" || return 1
+  done
+}
+check "/admin/ is never cached at the edge" admin_never_cached
+check "what the app does not mark as public is not kept (/healthz)" eval \
+  'cache_status_is MISS "$proxy/healthz" && cache_status_is MISS "$proxy/healthz"'
+check "a query the key could misread goes past the edge cache (?page=1&page=2, ?Q=, %71=)" eval \
+  'cache_status_is BYPASS "$proxy/search/?q=truce&page=1&page=2" \
+   && cache_status_is BYPASS "$proxy/search/?Q=truce" && cache_status_is BYPASS "$proxy/search/?%71=truce"'
+
 # An edit saved in the admin of app server A is seen at once on app server B, whose copy of the
 # page was cached (in Redis) just before: cache invalidation across servers.
 cross_server_edit() {
   PYTHONPATH="$here" timeout 60 "$STACK_PYTHON" - "$app_a" "$app_b" "$proxy" "$article" \
-    "$DEMO_PASSWORD" "$OTP_KEY" <<'PY'
-import sys, time, urllib.request
+    "$DEMO_PASSWORD" "$OTP_KEY" "$dir" <<'PY'
+import json, sys, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from adminclient import AdminSession, field
 
-app_a, app_b, proxy, article, password, otp_key = sys.argv[1:]
+app_a, app_b, proxy, article, password, otp_key, state = sys.argv[1:]
 
 def page(base):
     with urllib.request.urlopen(base + article, timeout=10) as response:
         return response.read().decode()
+
+def next_second():
+    time.sleep(1.02 - time.time() % 1)
+
+def app_requests():
+    """How many requests for the article the app servers have answered so far."""
+    count = 0
+    for name in ("a", "b"):
+        with open(f"{state}/gunicorn-{name}.log") as log:
+            for line in log:
+                if line.startswith("{") and json.loads(line).get("path") == article:
+                    count += 1
+    return count
 
 editor = AdminSession(app_a)
 editor.login("editor", password, otp_key)
@@ -185,13 +233,36 @@ pk = editor.find_story("Rebels, IS agree")
 fields = editor.story_form(pk)
 new_dek = f"Smoke edit {time.time_ns()}: the truce holds in south Damascus."
 assert new_dek not in page(app_b) and new_dek not in page(app_b)  # now cached on B
+assert new_dek not in page(proxy) and new_dek not in page(proxy)  # and at the edge
 saved = editor.save_story(pk, fields, dek=new_dek)
 assert saved.ok, f"save through A refused: {saved.message}"
 started = time.monotonic()
 assert new_dek in page(app_b), "app server B still serves the page from before the edit"
-assert new_dek in page(proxy), "nginx still serves the page from before the edit"
 assert new_dek in field(editor.story_form(pk), "dek")
-print(f"  (edit via A seen via B after {1000 * (time.monotonic() - started):.0f} ms)")
+print(f"    edit via A seen via B after {1000 * (time.monotonic() - started):.0f} ms")
+# The edge keeps its copy until the end of the second at most.
+time.sleep(max(0.0, started + 1.1 - time.monotonic()))
+assert new_dek in page(proxy), "nginx still serves the page from before the edit after 1.1 s"
+print(f"    and through nginx after {1000 * (time.monotonic() - started):.0f} ms")
+
+# Right after a second edit, 100 readers at once: the app servers render the page once, and
+# the readers get the page from before for the milliseconds that takes, or wait for it.
+burst_dek = f"Smoke burst {time.time_ns()}: the truce holds in south Damascus."
+assert page(proxy)  # the edge has a copy
+saved = editor.save_story(pk, editor.story_form(pk), dek=burst_dek)
+assert saved.ok, f"save through A refused: {saved.message}"
+next_second()
+time.sleep(0.05)  # the app servers have written their log lines
+before = app_requests()
+first_second = int(time.time())
+with ThreadPoolExecutor(max_workers=50) as readers:
+    pages = list(readers.map(lambda _: page(proxy), range(100)))
+seconds = int(time.time()) - first_second + 1
+time.sleep(0.3)
+rendered = app_requests() - before
+print(f"    a burst of 100 readers after an edit: {rendered} request(s) to the app servers, "
+      f"{sum(burst_dek in p for p in pages)} given the edited page, within {seconds} second(s)")
+assert 1 <= rendered <= seconds, "the burst was not collapsed into one request per second"
 PY
 }
 check "edit saved through app server A is seen at once through app server B" cross_server_edit
@@ -207,7 +278,7 @@ check "app server logs are JSON lines" eval \
 withdrawn_everywhere() {
   local base code i
   for i in 1 2 3 4 5 6; do
-    for base in "$app_a" "$app_b"; do [[ $(fetch "$base$article") == 200 ]] || return 1; done
+    for base in "$app_a" "$app_b" "$proxy"; do [[ $(fetch "$base$article") == 200 ]] || return 1; done
   done
   stack_manage "$dir" shell -c "
 from django.contrib.auth import get_user_model
@@ -218,14 +289,22 @@ workflow.transition(story, 'withdraw', by=get_user_model().objects.get(username=
                     comment='Withdrawn by the smoke test.')
 " >/dev/null || return 1
   for i in 1 2 3 4 5 6 7 8 9 10; do
-    for base in "$app_a" "$app_b" "$proxy"; do
+    for base in "$app_a" "$app_b"; do
       code=$(fetch "$base$article")
       [[ $code == 410 ]] || { echo "    $base$article answered $code after the withdrawal"; return 1; }
     done
   done
+  body_has "Withdrawn by the smoke test." || return 1
+  # The edge keeps its copy until the end of the second at most, and then the 410 in its place.
+  sleep 1.1
+  for i in 1 2 3 4 5; do
+    code=$(fetch "$proxy$article")
+    [[ $code == 410 ]] || { echo "    $proxy$article answered $code 1.1 s after the withdrawal"; return 1; }
+  done
   body_has "Withdrawn by the smoke test."
 }
-check "a withdrawn story answers 410 from every app server and worker at once" withdrawn_everywhere
+check "a withdrawn story answers 410 from every app server and worker at once, through nginx within 1.1 s" \
+  withdrawn_everywhere
 
 echo "smoke: $passed passed, $failed failed"
 (( failed == 0 ))

@@ -99,6 +99,7 @@ stack_nginx_config() {
       -e '/listen \[::\]:443/d' -e '/ssl_certificate/d' \
       -e "s|/srv/newsroom/staticfiles/|$dir/static/|" \
       -e "s|/srv/newsroom/media/|$dir/media/|" \
+      -e "s|/var/cache/nginx/newsroom|$dir/nginx-cache|" \
       -e "s|/var/log/nginx/newsroom.access.log|$dir/nginx-access.log|" \
       -e "s|/var/log/nginx/newsroom.error.log|$dir/nginx-error.log|" \
       "$STACK_REPO/deploy/nginx/newsroom.conf" >"$dir/nginx-site.conf"

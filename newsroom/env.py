@@ -62,6 +62,30 @@ def database(base_dir: Path, *, debug: bool = True) -> dict:
     return default
 
 
+def replica_databases(default: dict) -> dict[str, dict]:
+    """Read replicas from DATABASE_REPLICA_URLS (comma-separated URLs, as DATABASE_URL):
+    "replica_1", "replica_2"... with the default database's connection settings. In tests they
+    mirror the default database, which is then the only one created."""
+    urls = [url.strip() for url in os.environ.get("DATABASE_REPLICA_URLS", "").split(",")]
+    replicas = {}
+    for number, url in enumerate((url for url in urls if url), start=1):
+        replica: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
+            url,
+            conn_max_age=default.get("CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        )
+        if replica["ENGINE"] != default["ENGINE"]:
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS: replica {number} is {replica['ENGINE']}, the primary "
+                f"(DATABASE_URL) {default['ENGINE']}; a replica is a copy of the primary."
+            )
+        if "pool" in default.get("OPTIONS", {}):
+            replica.setdefault("OPTIONS", {})["pool"] = dict(default["OPTIONS"]["pool"])
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = replica
+    return replicas
+
+
 def caches(cache_url: str, *, debug: bool, cache_table: str) -> dict:
     """CACHES for CACHE_URL (settings lists the choices where it reads the variable)."""
     if cache_url.startswith(("redis://", "rediss://", "unix://")):

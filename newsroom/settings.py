@@ -91,6 +91,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response, static files included (CONTENT_SECURITY_POLICY).
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # With read replicas: the desk and signed-in staff read from the primary (newsroom/routers.py).
+    "newsroom.routers.PrimaryForStaffMiddleware",
     # A plain 503 page, not a traceback, while the database is unreachable.
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -141,6 +143,12 @@ TEMPLATES = [
 # postgres://postgres@127.0.0.1:5432/newsroom. With DEBUG off, connections are kept between
 # requests (CONN_MAX_AGE, 60 seconds unless set).
 DATABASES = {"default": env.database(BASE_DIR, debug=DEBUG)}
+# Read replicas of it (PostgreSQL streaming replicas, deploy/replica.sh): DATABASE_REPLICA_URLS,
+# comma-separated URLs. Readers' pages read from them; the desk, signed-in staff and every write
+# use the primary (newsroom/routers.py).
+DATABASES.update(env.replica_databases(DATABASES["default"]))
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["newsroom.routers.ReplicaRouter"] if DATABASE_REPLICAS else []
 
 # Background tasks: what need not hold up a request (emails, picture renditions) waits in a table
 # of the site's database, so the embedded default needs no other server, and `python manage.py
@@ -165,6 +173,11 @@ CACHES = env.caches(CACHE_URL, debug=DEBUG, cache_table=CACHE_TABLE)
 # How long a rendered public page stays in the cache; 0 renders every request. Any change to a
 # story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+
+# How long the edge cache in front of the app servers (nginx's proxy cache, deploy/nginx/) may
+# serve a public page to readers without a session: an edit or a withdrawal reaches them within
+# this many seconds. 0 lets it keep nothing.
+EDGE_CACHE_SECONDS = int(os.environ.get("EDGE_CACHE_SECONDS", "1"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -17,6 +17,10 @@ name them), its path, and the few query parameters a public page reads. It is st
 it could be served to anyone: it sets no cookie, varies on no request header, and its rendering
 read neither the session nor a CSRF token.
 
+The same pages, and only those, may also be kept for a second by the edge cache in front of
+the app servers (nginx's proxy cache, deploy/nginx/newsroom.conf), which serves them to readers
+without a session; see _allow_edge_cache().
+
 A shared cache (Redis) that stops answering must not take the site down with it: pages are then
 rendered for every request, as with caching off, and the failure is logged.
 """
@@ -42,6 +46,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
+
+from articles.primary import reading_from_the_primary
 
 logger = logging.getLogger("newsroom.cache")
 
@@ -137,12 +143,40 @@ def _etag(content: bytes) -> str:
     return '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
 
 
+def edge_seconds() -> int:
+    """How long the edge cache in front of the app servers (nginx, deploy/nginx/newsroom.conf)
+    may keep a page any reader may see; 0 lets it keep none."""
+    return int(getattr(settings, "EDGE_CACHE_SECONDS", 1))
+
+
+def _allow_edge_cache(response: HttpResponse) -> None:
+    """Let the edge cache keep this page until the end of the current second (or of the last of
+    EDGE_CACHE_SECONDS), so that an edit or a withdrawal reaches readers within that time.
+
+    An absolute time, not `s-maxage`: nginx counts freshness in whole seconds from the second a
+    page arrived, so "1 second" would mean up to two. nginx reads this header and never passes it
+    on; browsers still revalidate every time (Cache-Control below).
+    """
+    seconds = edge_seconds()
+    if seconds > 0:
+        response["X-Accel-Expires"] = f"@{int(time.time()) + seconds - 1}"
+
+
 def _finish(
-    request: HttpRequest, response: HttpResponse, last_modified: float | None
+    request: HttpRequest,
+    response: HttpResponse,
+    last_modified: float | None,
+    *,
+    shared: bool,
 ) -> HttpResponse:
-    """Add validators and caching headers, and turn a matching conditional request into 304."""
+    """Add validators and caching headers, and turn a matching conditional request into 304.
+
+    A `shared` page, one that any reader may be given, may also be kept by the edge cache.
+    """
     if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.render()
+    if shared:
+        _allow_edge_cache(response)
     if "ETag" not in response:
         response["ETag"] = _etag(response.content)
     if last_modified is not None and "Last-Modified" not in response:
@@ -257,7 +291,7 @@ def lookup(
         response[name] = value
     # CommonMiddleware adds it on the full path; the fast path answers before it.
     response["Content-Length"] = str(len(content))
-    return version, _finish(request, response, version.changed_at)
+    return version, _finish(request, response, version.changed_at, shared=True)
 
 
 def is_cacheable(request: HttpRequest) -> bool:
@@ -279,7 +313,12 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return response
         if version is None:  # lookup() makes a version unless asked from the cache only
             return _uncached(request, view(request, *args, **kwargs))
-        response = view(request, *args, **kwargs)
+        # With read replicas, a page rendered just after a change could read a replica that has
+        # not replayed the change yet, and be kept under the new version until the next change:
+        # in a version's first seconds, the pages it keeps are read from the primary.
+        young = time.time() - version.changed_at < REPLICA_SETTLE_SECONDS
+        with reading_from_the_primary(young):
+            response = view(request, *args, **kwargs)
         if response.status_code != 200 or response.streaming:
             return response
         if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
@@ -295,15 +334,37 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
                 )
             except CACHE_ERRORS:
                 logger.exception("Could not store %s in the public page cache", request.path)
-        return _finish(request, response, version.changed_at)
+        return _finish(request, response, version.changed_at, shared=True)
 
     return wrapper
 
 
+# Longer than a healthy replica's lag (/healthz reports it).
+REPLICA_SETTLE_SECONDS = 5
+
+
 def _uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
-        return _finish(request, response, None)
+    if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.render()  # before _is_shared(): a template reads the session here
+        return _finish(request, response, None, shared=_is_shared(request, response))
     return response
+
+
+# A page that is not, or no longer, there: the story withdrawn (410), unpublished (404) or
+# moved (301). The edge cache must keep these as it keeps pages, or the copy it had from before
+# would stay there, out of date, and be given to every reader who comes while another reader's
+# request is asking the app again.
+GONE = (301, 404, 410)
+
+
+def _let_the_edge_keep_a_gone_page(response: HttpResponse) -> None:
+    if response.has_header("X-Accel-Expires") or response.cookies or response.has_header("Vary"):
+        return
+    cache_control = response.get("Cache-Control", "").lower()
+    if "private" in cache_control or "no-store" in cache_control:
+        return
+    _allow_edge_cache(response)
 
 
 class CachedPageMiddleware:
@@ -322,11 +383,15 @@ class CachedPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES and is_cacheable(request):
+        reader = settings.SESSION_COOKIE_NAME not in request.COOKIES
+        if reader and is_cacheable(request):
             response = self._cached(request)
             if response is not None:
                 return response
-        return self.get_response(request)
+        response = self.get_response(request)
+        if reader and request.method in ("GET", "HEAD") and response.status_code in GONE:
+            _let_the_edge_keep_a_gone_page(response)
+        return response
 
     def _cached(self, request: HttpRequest) -> HttpResponse | None:
         try:

@@ -40,7 +40,11 @@ UNREACHABLE_REDIS = {
 
 
 def without_date(response) -> dict[str, str]:
-    return {name: value for name, value in response.items() if name != "Date"}
+    """The headers, less those that name the current time (the edge cache's ends with the
+    second the page was served in)."""
+    return {
+        name: value for name, value in response.items() if name not in ("Date", "X-Accel-Expires")
+    }
 
 
 def test_a_cached_page_reaches_a_reader_without_the_session_middleware(client, story):
@@ -298,6 +302,21 @@ urlpatterns = [
 
 @pytest.mark.urls("tests.public.test_caching")
 @pytest.mark.parametrize("url", ["/session/", "/form/", "/language/", "/cookie/", "/private/"])
+@pytest.mark.parametrize("cache_url", ["redis", "dummy"])
+def test_a_page_that_depends_on_more_than_its_address_is_never_left_to_the_edge_cache(
+    client, settings, url, cache_url
+):
+    if cache_url == "dummy":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    cache.clear()
+    for _ in range(2):  # rendered, then (were it stored) from the page cache
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        assert response.status_code == 200
+        assert not response.has_header("X-Accel-Expires")
+
+
+@pytest.mark.urls("tests.public.test_caching")
+@pytest.mark.parametrize("url", ["/session/", "/form/", "/language/", "/cookie/", "/private/"])
 def test_a_page_that_depends_on_more_than_its_address_is_never_stored(client, url):
     cache.clear()
     calls.clear()
@@ -398,3 +417,58 @@ def test_unknown_query_parameters_share_the_cached_page(client, page_cache, monk
     client.get("/search/?q=one")
     client.get("/search/?q=two")
     assert len(stored) == 2
+
+
+# The edge cache (nginx in front of the app servers) --------------------------------------------
+
+
+@pytest.mark.parametrize("cache_url", ["redis", "dummy"])
+def test_a_public_page_may_be_kept_by_the_edge_cache_until_the_end_of_the_second(
+    client, story, settings, cache_url
+):
+    if cache_url == "dummy":  # every page rendered: the edge cache keeps them all the same
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    cache.clear()
+    with mock.patch.object(caching.time, "time", return_value=1_800_000_000.75):
+        rendered = client.get(story.get_absolute_url())
+        cached = client.get(story.get_absolute_url())
+    # The second it was served in: the edge serves it no later than 1_800_000_000.999.
+    assert rendered["X-Accel-Expires"] == cached["X-Accel-Expires"] == "@1800000000"
+    # Browsers are not told to keep it: they ask again every time.
+    assert "max-age=0" in rendered["Cache-Control"]
+
+
+def test_the_edge_cache_may_keep_a_page_as_many_seconds_as_set(client, story, settings):
+    settings.EDGE_CACHE_SECONDS = 5
+    with mock.patch.object(caching.time, "time", return_value=1_800_000_000.2):
+        response = client.get(story.get_absolute_url())
+    assert response["X-Accel-Expires"] == "@1800000004"
+    settings.EDGE_CACHE_SECONDS = 0
+    assert not client.get(story.get_absolute_url()).has_header("X-Accel-Expires")
+
+
+def test_the_edge_cache_keeps_no_desk_page_and_no_health_check(editor_client):
+    reader = editor_client.__class__()
+    assert not editor_client.get("/admin/").has_header("X-Accel-Expires")
+    assert not reader.get("/admin/login/").has_header("X-Accel-Expires")
+    assert not reader.get("/healthz").has_header("X-Accel-Expires")
+
+
+def test_a_story_that_is_gone_is_gone_at_the_edge_within_the_second(editor_client, story, editor):
+    # The edge keeps the 410 (or 404) in place of its copy of the page: a copy it kept, out of
+    # date, would be given to readers while another reader's request asks the app again.
+    from articles import workflow
+
+    workflow.transition(story, "withdraw", by=editor, comment="Withdrawn.")
+    client = editor_client.__class__()  # a reader, without a session
+    with mock.patch.object(caching.time, "time", return_value=1_800_000_000.5):
+        gone = client.get(story.get_absolute_url())
+        missing = client.get("/articles/no-such-story/")
+        staff = editor_client.get(story.get_absolute_url())
+    assert gone.status_code == 410
+    assert gone["X-Accel-Expires"] == "@1800000000"
+    assert missing.status_code == 404
+    assert missing["X-Accel-Expires"] == "@1800000000"
+    # Staff go past the edge; what they are answered is not for it.
+    assert staff.status_code == 410
+    assert not staff.has_header("X-Accel-Expires")
