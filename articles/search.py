@@ -59,9 +59,11 @@ REFRESH_BATCH = 2000
 SEARCH_TABLE = "article_search"
 COLUMNS = ("headline", "standfirst", "names", "body", "exchanges", "original")
 WEIGHTS = (1.0, 0.4, 0.4, 0.2, 0.2, 0.1)
-# Where a result's snippet may come from, best first: never the headline, which the card shows.
-SNIPPET_COLUMNS = ("body", "standfirst", "exchanges", "original")
-SNIPPET_TOKENS = 30
+# Where a result's snippet may come from, in the order it reads: never the headline or the names,
+# which the card shows. At most two of them, as on PostgreSQL.
+SNIPPET_COLUMNS = ("standfirst", "body", "exchanges", "original")
+SNIPPET_TOKENS = 24
+SNIPPET_FRAGMENTS = 2
 # A word as search sees it: letters and digits (with the marks Arabic vowels are written with).
 WORD = re.compile(r"(?:[^\W_]|[\u0300-\u036f\u064b-\u065f\u0670])+")
 TAG = re.compile(r"<[^>]+>")
@@ -364,8 +366,8 @@ def _sqlite(text: str) -> ArticleQuerySet:
 
 
 def attach_snippets(articles: list[Article], match: str) -> None:
-    """Set `raw_snippet` on each story: the FTS5 snippet of the column where the query's words
-    are found most (body first), or None when they are found only in the headline or a name."""
+    """Set `raw_snippet` on each story: FTS5's snippets of the first two parts where the query's
+    words are found, or None when they are found only in the headline or a name."""
     by_pk = {article.pk: article for article in articles}
     columns = [COLUMNS.index(name) for name in SNIPPET_COLUMNS]
     snippets = ", ".join(
@@ -379,8 +381,8 @@ def attach_snippets(articles: list[Article], match: str) -> None:
             params,
         )
         for pk, *candidates in cursor.fetchall():
-            best = max(candidates, key=lambda snippet: (snippet or "").count(START))
-            by_pk[pk].raw_snippet = best if best and START in best else None
+            found = [snippet for snippet in candidates if snippet and START in snippet]
+            by_pk[pk].raw_snippet = " … ".join(found[:SNIPPET_FRAGMENTS]) or None
 
 
 def snippet_for(article: Article, text: str) -> SafeString:
