@@ -6,8 +6,8 @@ names (B), body and an interview's exchanges (C), and the original-language text
 translated from (D: original headline, standfirst, text, questions and answers).
 
 - PostgreSQL: the search vector (document_vector(); English configuration, so "negotiations"
-  finds "negotiated"; the original text in the 'simple' configuration, which only lowercases) is
-  stored in Article.search_vector, GIN-indexed, and ranked with ts_rank's A/B/C/D weights.
+  finds "negotiated", while Arabic script is left as it is) is stored in Article.search_vector,
+  GIN-indexed, and ranked with ts_rank's A/B/C/D weights.
 - SQLite: an FTS5 table (SEARCH_TABLE, one row per story keyed by its id, made by a migration)
   holds the same parts as columns, tokenized with the Porter stemmer over unicode61 without
   diacritics, and ranked with bm25() weighted like PostgreSQL's A/B/C/D (WEIGHTS).
@@ -42,8 +42,10 @@ from django.utils.safestring import SafeString, mark_safe
 from .models import Article, ArticleQuerySet, Byline
 
 SEARCH_CONFIG = "english"
-# The original-language text is Arabic (or another language): lowercased words, no stemming.
-ORIGINAL_CONFIG = "simple"
+# The original-language text is read with the English configuration too: a query is, so a name
+# or a Latin-script word in the original ("Reuters", "sieges") is found as it is in the English
+# text and as SQLite's Porter stemmer finds it; English stemming leaves Arabic script as it is.
+ORIGINAL_CONFIG = SEARCH_CONFIG
 # Markers PostgreSQL puts around matched words; they cannot occur in text a person typed, so the
 # snippet can be escaped first and the markers turned into <mark> afterwards.
 START, STOP = "\x02", "\x03"

@@ -1,8 +1,8 @@
 """Search finds the original-language text, on both databases; SQLite gets full-text search.
 
 - PostgreSQL: the stored search vector gains the original headline, standfirst, text, questions
-  and answers (weight D, 'simple' configuration: lowercased words, no English stemming), and is
-  recomputed for every story.
+  and answers (weight D; the English configuration, which the query is read with and which
+  leaves Arabic script as it is), and is recomputed for every story.
 - SQLite: the FTS5 table article_search, one row per story keyed by its id (headline, standfirst,
   contributor names, body, exchanges, original text; Porter stemming over unicode61 without
   diacritics), filled here for the stories already there. The door keeps it current afterwards.
@@ -22,7 +22,7 @@ from django.db.models import Func, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Coalesce, Concat
 
 SEARCH_CONFIG = "english"
-ORIGINAL_CONFIG = "simple"
+ORIGINAL_CONFIG = "english"
 TABLE = "article_search"
 COLUMNS = ("headline", "standfirst", "names", "body", "exchanges", "original")
 BATCH = 2000
