@@ -26,6 +26,7 @@ from articles import backups
 from articles.backups import DATA, export_archive, written_tables
 from articles.models import Article, Autosave, ReviewedSegment
 from articles.roles import EDITOR
+from articles.search import search_articles
 from public import caching
 from tests.articles.backups.archives import (
     export_version_1,
@@ -276,6 +277,7 @@ def test_a_restore_forgets_cached_pages_once_and_fills_search_vectors(
 ):
     with transaction.atomic():
         ArticleFactory.create_batch(3, byline_count=2, tags=["Raqqa"])
+        ArticleFactory(published=True, headline="Flour mills reopen")
         export_archive(tmp_path / "backup.zip")
         transaction.set_rollback(True)
     forgotten = []
@@ -285,6 +287,8 @@ def test_a_restore_forgets_cached_pages_once_and_fills_search_vectors(
         restore(tmp_path / "backup.zip")
 
     assert len(forgotten) == 2  # at once, and again when the restore commits
+    # Search holds the restored stories, on either database.
+    assert [a.headline for a in search_articles("mill")] == ["Flour mills reopen"]
     if connection.vendor == "postgresql":
         assert not Article.objects.filter(search_vector=None).exists()
         assert Article.objects.filter(search_vector="headline").exists()
