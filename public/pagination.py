@@ -73,5 +73,5 @@ def listing_page(request: HttpRequest, queryset: QuerySet, per_page: int) -> Lis
 
 def counted_page(request: HttpRequest, queryset: QuerySet, per_page: int) -> Page:
     """The page of search results asked for by ?page=; a bad or too-high number gives the
-    nearest. Search caps its matches (articles/search.py), so counting them stays cheap."""
+    nearest. The count is of every match, which the full-text index answers (articles/search.py)."""
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))

@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from articles import body_media
 from articles.models import Article, ArticleQuerySet, Byline, Contributor, Section, all_tags
-from articles.search import RANKED_MATCHES, search_articles
+from articles.search import search_articles
 from articles.site_address import site_url
 
 from .caching import public_page
@@ -204,7 +204,7 @@ def search(request):
     return render(
         request,
         "search.html",
-        {"query": query, "page": page, "ranked_matches": RANKED_MATCHES},
+        {"query": query, "page": page},
     )
 
 

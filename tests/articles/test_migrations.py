@@ -138,12 +138,30 @@ def test_populated_database_migrates_from_the_first_migrations_to_the_latest_wit
     from articles.search import search_articles
 
     assert list(search_articles("fire Jamal")) == [article]
+    # 0015 added the original-language text, and on SQLite filled the FTS5 index with it.
+    assert list(search_articles("بوقف")) == [article]
     if connection.vendor == "postgresql":
         assert not Article.objects.filter(search_vector__isnull=True).exists()
     # The roles came with the upgrade.
     from django.contrib.auth.models import Group
 
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_PERMISSIONS)
+
+
+def test_the_search_index_migration_reverses_and_fills_the_index_again(at_latest_afterwards):
+    from articles.search import SEARCH_TABLE, index_rows, search_articles
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory(published=True, headline="Bakeries reopen in Daraa")
+    migrate_to([("articles", "0014_autosave")])
+    if connection.vendor == "sqlite":
+        assert SEARCH_TABLE not in connection.introspection.table_names()
+    migrate_to(latest())
+    assert list(search_articles("bakery")) == [article]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, * FROM {SEARCH_TABLE}")
+            assert cursor.fetchall() == index_rows([article.pk])
 
 
 def test_roles_migration_creates_the_three_groups_with_exactly_their_permissions(

@@ -1,4 +1,5 @@
-"""Search: PostgreSQL full text (ranking, stemming, snippets) and the SQLite fallback."""
+"""Search: full text (ranking, stemming, snippets) on PostgreSQL and on SQLite's FTS5, with the
+same results on both (run these with DATABASE_URL=postgres://... as well)."""
 
 from datetime import timedelta
 
@@ -8,7 +9,13 @@ from django.utils import timezone
 
 from articles import changes
 from articles.models import Article, Byline
-from articles.search import clean_query, search_articles, snippet_for
+from articles.search import (
+    clean_query,
+    match_expression,
+    refresh_search_vectors,
+    search_articles,
+    snippet_for,
+)
 from tests.factories import (
     ArticleFactory,
     BylineFactory,
@@ -20,9 +27,9 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="full-text search needs PostgreSQL (set DATABASE_URL=postgres://...)",
+    connection.vendor != "postgresql", reason="PostgreSQL's own (set DATABASE_URL=postgres://...)"
 )
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own")
 
 
 def headlines(query: str) -> list[str]:
@@ -121,15 +128,13 @@ def test_search_results_are_paginated(client):
     assert 'rel="next" href="?q=siege&amp;page=2"' in html
 
 
-@postgresql_only
-def test_postgresql_stems_and_ranks_headline_matches_first():
+def test_search_stems_and_ranks_headline_matches_first():
     ArticleFactory(published=True, headline="Other news", body="<p>They negotiated for days.</p>")
     ArticleFactory(published=True, headline="Negotiations resume in Daraa")
     assert headlines("negotiation") == ["Negotiations resume in Daraa", "Other news"]
 
 
-@postgresql_only
-def test_postgresql_snippet_is_highlighted_and_escaped():
+def test_the_snippet_is_highlighted_and_escaped():
     ArticleFactory(
         published=True,
         headline="X",
@@ -138,24 +143,21 @@ def test_postgresql_snippet_is_highlighted_and_escaped():
     )
     article = search_articles("price")[0]
     snippet = snippet_for(article, "price")
-    # PostgreSQL's parser drops what looks like a tag; whatever is left is escaped.
+    # Tags are dropped before the words are read; whatever is left is escaped.
     assert "<mark>prices</mark>" in snippet
     assert "<b>" not in snippet
 
 
-@postgresql_only
-def test_postgresql_websearch_syntax_is_supported():
+def test_web_search_syntax_is_supported():
     ArticleFactory(published=True, headline="Truce in Qadam")
     ArticleFactory(published=True, headline="Truce in Yarmouk")
     assert headlines("truce -yarmouk") == ["Truce in Qadam"]
     assert headlines('"truce in yarmouk"') == ["Truce in Yarmouk"]
 
 
-@postgresql_only
-def test_the_stored_vector_follows_every_change_to_what_a_story_is_found_by(editor):
+def test_search_follows_every_change_to_what_a_story_is_found_by(editor):
     article = InterviewArticleFactory(published=True, headline="Plain headline")
     exchange = ExchangeFactory(article=article, question="Who came?", answer="Nobody came.")
-    assert Article.objects.get(pk=article.pk).search_vector is not None
     assert headlines("ceasefire") == []
     row = changes.ExchangeRow(question="Who came?", answer="The ceasefire holds.", pk=exchange.pk)
     changes.edit_story(article, changes.StoryChanges(exchanges=[row]), by=editor)
@@ -186,22 +188,6 @@ def test_search_matches_the_stored_gin_indexed_vector_not_one_computed_per_story
 
 
 @postgresql_only
-def test_common_words_rank_the_newest_matches_and_the_page_says_so(client, monkeypatch):
-    monkeypatch.setattr("articles.search.RANKED_MATCHES", 3)
-    monkeypatch.setattr("public.views.RANKED_MATCHES", 3)
-    now = timezone.now()
-    for days in range(5):
-        ArticleFactory(
-            published=True,
-            headline=f"Truce story {days} days old",
-            published_at=now - timedelta(days=days, hours=1),
-        )
-    assert sorted(headlines("truce")) == [f"Truce story {d} days old" for d in (0, 1, 2)]
-    page = client.get("/search/?q=truce").content.decode()
-    assert "The 3 most recent of many results" in page
-
-
-@postgresql_only
 def test_the_desk_search_finds_any_story_by_word_start_text_contributor_or_slug(editor_client):
     draft = ArticleFactory(
         headline="Water returns to Raqqa", body="<p>The pumping station reopened.</p>"
@@ -219,3 +205,151 @@ def test_the_desk_search_takes_any_text_without_an_error(editor_client):
     for words in ("':* | !(", "<script>alert(1)</script>", "_", "\x00", "رقة"):
         response = editor_client.get("/admin/articles/article/", {"q": words})
         assert response.status_code == 200, words
+
+
+# The same on both databases ------------------------------------------------------------------
+
+
+def test_the_standfirst_outranks_the_body_and_the_body_the_original_text():
+    ArticleFactory(published=True, headline="Original", source_body="<p>The siege.</p>")
+    ArticleFactory(published=True, headline="Body", body="<p>The siege goes on.</p>")
+    ArticleFactory(published=True, headline="Standfirst", dek="The siege goes on.")
+    ArticleFactory(published=True, headline="The siege of Yarmouk")
+    assert headlines("siege") == ["The siege of Yarmouk", "Standfirst", "Body", "Original"]
+
+
+def test_the_story_that_fits_best_is_found_first_among_two_thousand_newer_matches():
+    now = timezone.now()
+    newer = Article.objects.bulk_create(
+        Article(
+            headline=f"Market report {n}",
+            slug=f"market-report-{n}",
+            body="<p>Bread prices rose; the bakeries of Daraa queued for flour.</p>",
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(minutes=n + 1),
+        )
+        for n in range(2000)
+    )
+    refresh_search_vectors(article.pk for article in newer)
+    ArticleFactory(
+        published=True,
+        headline="Flour runs out in Daraa's bakeries",
+        published_at=now - timedelta(days=3650),
+    )
+    results = search_articles("flour bakeries Daraa")
+    assert results.count() == 2001
+    assert results[0].headline == "Flour runs out in Daraa's bakeries"
+
+
+def test_the_original_language_text_is_found():
+    ArticleFactory(
+        published=True,
+        headline="Water returns to Raqqa",
+        original_language="ar",
+        source_headline="عودة المياه إلى الرقة",
+        source_body="<p>أعيد تشغيل محطة الضخ.</p>",
+    )
+    interview = InterviewArticleFactory(published=True, headline="A baker speaks")
+    ExchangeFactory(
+        article=interview,
+        question="What do you bake?",
+        answer="Bread.",
+        question_original="ماذا تخبز؟",
+        answer_original="الخبز، كل يوم.",
+    )
+    ArticleFactory(published=True, headline="Elsewhere", body="<p>The pumping station.</p>")
+    assert headlines("الرقة") == ["Water returns to Raqqa"]
+    assert headlines("محطة الضخ") == ["Water returns to Raqqa"]
+    assert headlines("الخبز") == ["A baker speaks"]
+
+
+def test_a_draft_is_never_found_whatever_it_holds():
+    ArticleFactory(headline="Secret truce", source_headline="هدنة", dek="The truce.")
+    for query in ("secret", "truce", "هدنة", '"secret truce"'):
+        assert headlines(query) == [], query
+
+
+def test_an_edit_is_found_at_once_and_a_deleted_story_is_gone(editor):
+    article = ArticleFactory(published=True, headline="Plain headline")
+    changes.edit_story(
+        article, changes.StoryChanges(fields={"headline": "Ceasefire holds"}), by=editor
+    )
+    assert headlines("ceasefire") == ["Ceasefire holds"]
+    assert headlines("plain") == []
+    changes.delete_story(Article.objects.get(pk=article.pk), by=editor)
+    assert headlines("ceasefire") == []
+
+
+def test_the_door_keeps_search_in_step_under_the_write_guard(editor):
+    article = ArticleFactory(published=True, headline="Plain headline")
+    with connection.execute_wrapper(changes.WriteGuard()):
+        changes.edit_story(
+            article, changes.StoryChanges(fields={"dek": "Bakeries reopen."}), by=editor
+        )
+    assert headlines("bakeries") == ["Plain headline"]
+
+
+def test_a_restored_archive_is_searched_as_restored():
+    kept = ArticleFactory(published=True, headline="Bakeries reopen")
+    gone = ArticleFactory(published=True, headline="Bakeries close")
+    # What a restore does: writes every table around the door, then announces it.
+    Article.objects.filter(pk=kept.pk).update(headline="Mills reopen")
+    Article.objects.filter(pk=gone.pk).delete()
+    changes.announce_restored_archive()
+    assert headlines("bakeries") == []
+    assert headlines("mills") == ["Mills reopen"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        'truce"',
+        '"truce',
+        '""',
+        "truce AND",
+        "AND OR NOT",
+        "NEAR(truce agreed)",
+        "NEAR(truce agreed, 2)",
+        "truce*",
+        "*",
+        "^truce",
+        "headline:truce",
+        "{headline}: truce",
+        "truce + agreed",
+        "(truce",
+        "truce)",
+        "-truce",
+        "--truce",
+        "truce -",
+        "'truce'",
+        "truce:*",
+        "!truce",
+        "truce OR agreed",
+        "\\",
+        "%_",
+    ],
+)
+def test_hostile_and_syntax_like_queries_never_raise(query):
+    ArticleFactory(published=True, headline="Truce agreed in Qadam", dek="The truce holds.")
+    results = list(search_articles(query))
+    assert all(article.headline == "Truce agreed in Qadam" for article in results)
+    for article in results:
+        snippet_for(article, query)
+
+
+def test_what_a_person_types_is_turned_into_quoted_words():
+    assert match_expression('NEAR(truce "agreed in" Qadam*') == '("NEAR truce" "agreed in" "Qadam")'
+    assert match_expression("truce -Yarmouk") == '("truce") NOT "Yarmouk"'
+    assert match_expression('headline:truce AND "x""y"') == '("headline truce" "AND" "x" "y")'
+    assert match_expression("-truce") is None
+    assert match_expression("*^:()") is None
+
+
+@sqlite_only
+def test_sqlite_ranks_every_match_and_pages_the_ranked_query():
+    sql, _ = search_articles("truce").query.sql_with_params()
+    assert "MATCH" in sql
+    assert "bm25(" in sql
+    ArticleFactory.create_batch(3, published=True, dek="The truce holds.")
+    page = search_articles("truce")[1:2]
+    assert "LIMIT 1 OFFSET 1" in str(page.query)
