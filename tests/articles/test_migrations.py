@@ -138,7 +138,7 @@ def test_populated_database_migrates_from_the_first_migrations_to_the_latest_wit
     from articles.search import search_articles
 
     assert list(search_articles("fire Jamal")) == [article]
-    # 0015 added the original-language text, and on SQLite filled the FTS5 index with it.
+    # 0016 added the original-language text, and on SQLite filled the FTS5 index with it.
     assert list(search_articles("بوقف")) == [article]
     if connection.vendor == "postgresql":
         assert not Article.objects.filter(search_vector__isnull=True).exists()
@@ -153,7 +153,7 @@ def test_the_search_index_migration_reverses_and_fills_the_index_again(at_latest
     from tests.factories import ArticleFactory
 
     article = ArticleFactory(published=True, headline="Bakeries reopen in Daraa")
-    migrate_to([("articles", "0014_autosave")])
+    migrate_to([("articles", "0015_sent_email")])
     if connection.vendor == "sqlite":
         assert SEARCH_TABLE not in connection.introspection.table_names()
     migrate_to(latest())

@@ -156,7 +156,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("articles", "0014_autosave"),
+        ("articles", "0015_sent_email"),
         ("interviews", "0003_answer_help_text"),
     ]
 
