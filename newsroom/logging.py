@@ -66,3 +66,31 @@ class JsonFormatter(logging.Formatter):
             "user_agent": atoms.get("a"),
             "forwarded_for": atoms.get("{x-forwarded-for}i"),
         }
+
+
+def logging_config(log_format: str, *, level: str) -> dict:
+    """Django's LOGGING: plain lines on stderr, or one JSON object per line on stdout."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+            "json": {"()": "newsroom.logging.JsonFormatter"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                # JSON for the app servers' collector on stdout; plain lines stay on stderr, out
+                # of the way of what management commands print (dumpdata > file).
+                "stream": "ext://sys.stdout" if log_format == "json" else "ext://sys.stderr",
+                "formatter": "json" if log_format == "json" else "plain",
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Django adds a console handler of its own while debugging; one line per message is
+            # enough.
+            "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "django.db.backends": {"level": "WARNING"},
+        },
+    }

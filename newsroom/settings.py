@@ -14,6 +14,7 @@ from js_asset import static_lazy
 
 from newsroom import env
 from newsroom.env import env_bool, env_list
+from newsroom.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -386,26 +387,4 @@ SITE_URL_FROM_REQUEST = DEBUG and not os.environ.get("SITE_URL")
 # Logs: plain lines on stderr, or with LOG_FORMAT=json (production app servers) one JSON object per
 # line on stdout for systemd's journal or a log collector (newsroom/logging.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "newsroom.logging.JsonFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            # JSON for the app servers' collector on stdout; plain lines stay on stderr, out of
-            # the way of what management commands print (dumpdata > file).
-            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
-            "formatter": "json" if LOG_FORMAT == "json" else "plain",
-        }
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Django adds a console handler of its own while debugging; one line per message is enough.
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "WARNING"},
-    },
-}
+LOGGING = logging_config(LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
