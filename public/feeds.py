@@ -41,7 +41,7 @@ class LatestFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj: Any):
-        return self.articles(obj).for_page().latest()[:FEED_SIZE]
+        return self.articles(obj).for_page().newest_first()[:FEED_SIZE]
 
     def get_feed(self, obj, request):
         """Django's feed, with every text in it cleaned (articles.text) before it is written.

@@ -85,7 +85,7 @@ class ArticleSitemap(SiteSitemap):
         # Only what a <url> entry shows: the long texts stay in the database.
         return (
             Article.objects.published()
-            .latest()
+            .newest_first()
             .only("slug", "headline", "published_at", "updated_at")
         )
 

@@ -78,7 +78,11 @@ def section_detail(request, slug: str):
     are the newsroom's own navigation, listed on every page, not names anyone could guess."""
     section = get_object_or_404(Section, slug=slug)
     articles = (
-        Article.objects.published().filter(section=section).for_listing().without_text().latest()
+        Article.objects.published()
+        .filter(section=section)
+        .for_listing()
+        .without_text()
+        .newest_first()
     )
     context = {"section": section, "page": listing_page(request, articles, PAGE_SIZE)}
     return render(request, "articles/section_detail.html", context)
@@ -90,7 +94,11 @@ def tag_detail(request, slug: str):
     never existed (TagQuerySet.public())."""
     tag = get_object_or_404(all_tags().public(), slug=slug)
     articles = (
-        Article.objects.published().filter(tags__slug=slug).for_listing().without_text().latest()
+        Article.objects.published()
+        .filter(tags__slug=slug)
+        .for_listing()
+        .without_text()
+        .newest_first()
     )
     context = {"tag": tag, "page": listing_page(request, articles, PAGE_SIZE)}
     return render(request, "articles/tag_detail.html", context)
@@ -130,7 +138,7 @@ def archive_month(request, year: int, month: int):
         .filter(published_at__gte=start, published_at__lt=end)
         .for_listing()
         .without_text()
-        .latest()
+        .newest_first()
     )
     months = Article.objects.published().months()
     return render(
@@ -153,7 +161,7 @@ STORIES_PER_SECTION = 3
 @public_page
 def home(request):
     """The lead story, the latest after it, and the newest few of each section."""
-    newest = Article.objects.published().for_listing().without_text().latest()
+    newest = Article.objects.published().for_listing().without_text().newest_first()
     latest = list(newest[: LATEST_COUNT + 1])
     return render(
         request,
@@ -175,7 +183,7 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
     sections = list(Section.objects.all())
     if not sections:
         return []
-    live = Article.objects.published().latest()
+    live = Article.objects.published().newest_first()
     per_section = [
         live.filter(section=section).values("pk")[:STORIES_PER_SECTION] for section in sections
     ]
@@ -189,7 +197,7 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
             newest |= Q(pk__in=ids)
     stories = (
         Article.objects.filter(newest).select_related("section", "lead_image").without_text()
-    ).latest()
+    ).newest_first()
     by_section: dict[int | None, list[Article]] = {}
     for article in stories:
         by_section.setdefault(article.section_id, []).append(article)

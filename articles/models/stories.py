@@ -72,7 +72,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Leave the long texts in the database: cards and admin rows show none of them."""
         return self.defer(*Article.LONG_TEXT_FIELDS)
 
-    def latest(self) -> Self:  # type: ignore[override]  # newest first, not one row
+    def newest_first(self) -> Self:
+        """Newest publication first (Django's own latest() still returns one row)."""
         return self.order_by("-published_at", "-pk")
 
     def months(self) -> list[date]:

@@ -102,7 +102,7 @@ def test_listings_are_paginated(client):
     assert 'rel="prev" href="?page=1"' in second
     assert 'rel="next"' not in second
     assert "Page 2" in second
-    ordered = list(Article.objects.latest())
+    ordered = list(Article.objects.newest_first())
     assert ordered[0].headline in first
     assert ordered[-1].headline in second
     assert client.get("/sections/paged/?page=banana").status_code == 200
