@@ -8,10 +8,40 @@ from django.contrib import admin
 from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 
+from .. import permissions
 from ..models import Article
+
+# Requests that change nothing: what they learn about a story holds for the whole request.
+READING = ("GET", "HEAD")
+
+
+def story_visible(request: HttpRequest, obj: Article | None) -> bool:
+    """permissions.can_view_article, asked once per story in a request that changes nothing.
+
+    Django's admin asks the question many times while drawing one form (the page, each inline);
+    the answer comes from articles/permissions.py, only remembered for the rest of the request.
+    """
+    if obj is None or obj.pk is None or request.method not in READING:
+        return permissions.can_view_article(request.user, obj)
+    answers = request.__dict__.setdefault("_story_visible", {})
+    key = (request.user.pk, obj.pk, obj.status, obj.original_language, obj.created_by_id)
+    if key not in answers:
+        answers[key] = permissions.can_view_article(request.user, obj)
+    return answers[key]
 
 
 class StoryAdminBase(admin.ModelAdmin):
+    def get_object(self, request, object_id, from_field=None):
+        # The change view and Django's form view each fetch the story; once is enough when the
+        # request changes nothing.
+        if request.method not in READING:
+            return super().get_object(request, object_id, from_field)
+        fetched = request.__dict__.setdefault("_stories_fetched", {})
+        key = (str(object_id), from_field)
+        if key not in fetched:
+            fetched[key] = super().get_object(request, object_id, from_field)
+        return fetched[key]
+
     def _story_or_404(self, request: HttpRequest, pk: Any) -> Article:
         obj = self.get_queryset(request).filter(pk=pk).first()
         if obj is None or not self.has_view_permission(request, obj):

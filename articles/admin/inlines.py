@@ -8,6 +8,7 @@ Who may add, change and delete a story's parts is articles/permissions.py's to s
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.admin.widgets import AutocompleteSelect
 
 from interviews import admin as interviews_admin
 from interviews.models import Exchange, Interview
@@ -22,6 +23,7 @@ from ..models import (
     Byline,
     Correction,
 )
+from .base import story_visible
 
 
 class StoryPartInline(InlineModelAdmin):
@@ -48,10 +50,36 @@ class StoryPartInline(InlineModelAdmin):
         return allowed and permissions.can_change_credits(request.user, obj)
 
 
+class ChosenAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that draws its chosen option from the row's own contributor, fetched with
+    the rows (BylineInline.get_queryset), instead of one query per row to find its name."""
+
+    chosen: tuple[str, str] | None = None  # (value, label), set by the form for its instance
+
+    def optgroups(self, name, value, attr=None):
+        selected = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if self.chosen is None or selected != {self.chosen[0]}:
+            return super().optgroups(name, value, attr)
+        chosen_value, label = self.chosen
+        return [(None, [self.create_option(name, chosen_value, label, selected, 0)], 0)]
+
+
 class BylineForm(PositionedRowForm):
     class Meta:
         model = Byline
         fields = ("position", "contributor", "role")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("contributor")
+        widget = getattr(field, "widget", None)
+        widget = getattr(widget, "widget", widget)  # inside the admin's add/change links
+        if isinstance(widget, ChosenAutocompleteSelect) and Byline.contributor.is_cached(
+            self.instance
+        ):
+            contributor = self.instance.contributor
+            if contributor is not None:
+                widget.chosen = (str(contributor.pk), field.label_from_instance(contributor))
 
 
 class BylineInline(StoryPartInline, admin.TabularInline):
@@ -63,6 +91,16 @@ class BylineInline(StoryPartInline, admin.TabularInline):
     extra = 1
     autocomplete_fields = ("contributor",)
     ordering = ("position",)
+
+    def get_queryset(self, request):
+        # Each row shows its contributor's name: fetched with the rows, not once per row.
+        return super().get_queryset(request).select_related("contributor")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "contributor":
+            db = kwargs.get("using")
+            kwargs["widget"] = ChosenAutocompleteSelect(db_field, self.admin_site, using=db)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CorrectionInline(admin.TabularInline):
@@ -80,7 +118,7 @@ class CorrectionInline(admin.TabularInline):
 
     # The story's rules, not the Correction model's own permissions, decide here.
     def has_view_permission(self, request, obj=None):
-        return obj is not None and permissions.can_view_article(request.user, obj)
+        return obj is not None and story_visible(request, obj)
 
     def has_add_permission(self, request, obj=None):
         return permissions.can_add_correction(request.user, obj)

@@ -28,6 +28,7 @@ from ..models import (
     ArticleQuerySet,
 )
 from .autosaves import AutosaveViews
+from .base import story_visible
 from .desk import MOVE, DeskViews
 from .filters import ContributorFilter, StoryChangeList, TagFilter
 from .history import HistoryViews
@@ -156,7 +157,7 @@ class ArticleAdmin(
 
     # Permissions: all from articles/permissions.py.
     def has_view_permission(self, request, obj=None):
-        return permissions.can_view_article(request.user, obj)
+        return story_visible(request, obj)
 
     def has_add_permission(self, request):
         return permissions.can_add_article(request.user)
