@@ -61,7 +61,7 @@ class ChosenAutocompleteSelect(AutocompleteSelect):
         if self.chosen is None or selected != {self.chosen[0]}:
             return super().optgroups(name, value, attr)
         chosen_value, label = self.chosen
-        return [(None, [self.create_option(name, chosen_value, label, selected, 0)], 0)]
+        return [(None, [self.create_option(name, chosen_value, label, True, 0)], 0)]
 
 
 class BylineForm(PositionedRowForm):
@@ -72,6 +72,8 @@ class BylineForm(PositionedRowForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get("contributor")
+        if not isinstance(field, forms.ModelChoiceField):
+            return  # a person who may only view the credits gets no field
         widget = getattr(field, "widget", None)
         widget = getattr(widget, "widget", widget)  # inside the admin's add/change links
         if isinstance(widget, ChosenAutocompleteSelect) and Byline.contributor.is_cached(
