@@ -415,7 +415,13 @@ def _while_another_renders(
     lock_key = RENDER_LOCK_KEY.format(version=version.key, digest=key.rsplit(":", 1)[1])
     try:
         if cache.add(lock_key, 1, RENDER_LOCK_SECONDS):
-            return None, lock_key
+            # A winner may have stored the page and let go since this request looked.
+            cached = cache.get(key)
+            if cached is None:
+                return None, lock_key
+            cache.delete(lock_key)
+            response = _cached_response(cached)
+            return _finish(request, response, version.changed_at, shared=True), None
         previous = cache.get(PREVIOUS_VERSION_KEY)
         if isinstance(previous, SiteVersion) and previous.key != version.key:
             cached = cache.get(_page_key(request, previous))
@@ -431,7 +437,12 @@ def _while_another_renders(
             if cached is not None:
                 response = _cached_response(cached)
                 return _finish(request, response, version.changed_at, shared=True), None
-            if cache.get(lock_key) is None:  # the winner gave up (no storable page) or died
+            if cache.get(lock_key) is None:
+                # The winner stored the page just now, or gave up (no page to store), or died.
+                cached = cache.get(key)
+                if cached is not None:
+                    response = _cached_response(cached)
+                    return _finish(request, response, version.changed_at, shared=True), None
                 break
     except CACHE_ERRORS:
         logger.exception("Public page cache unreachable while %s was rendered", request.path)
