@@ -190,3 +190,22 @@ def test_renders_are_counted_only_when_the_benchmark_asks(client, settings, page
     ArticleFactory(published=True)
     client.get("/")
     assert render_count() == 0
+
+
+def test_a_reader_that_wins_the_lock_after_the_winner_stored_the_page_does_not_render_it_again(
+    client, page_cache, monkeypatch
+):
+    ArticleFactory(published=True)
+    page_key = _page_key(RequestFactory().get("/"), current_version())
+    add = cache.add
+
+    def the_winner_was_just_done(key, *args, **kwargs):
+        if key.endswith(":rendering"):
+            cache.set(page_key, (200, b"the winner's page", [("Content-Type", "text/html")]), 60)
+        return add(key, *args, **kwargs)
+
+    monkeypatch.setattr(caching.cache, "add", the_winner_was_just_done)
+    response, renders = renders_of(client, "/")
+
+    assert renders == 0
+    assert response.content == b"the winner's page"
