@@ -174,6 +174,8 @@ CACHES = env.caches(CACHE_URL, debug=DEBUG, cache_table=CACHE_TABLE)
 # How long a rendered public page stays in the cache; 0 renders every request. Any change to a
 # story invalidates the cached pages at once (articles/caching.py), so this only bounds memory.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+# The benchmark's only: count renders of cacheable pages in the cache (bench/stampede.py).
+PUBLIC_PAGE_COUNT_RENDERS = os.environ.get("PUBLIC_PAGE_COUNT_RENDERS") == "1"
 
 # How long the edge cache in front of the app servers (nginx's proxy cache, deploy/nginx/) may
 # serve a public page to readers without a session: an edit or a withdrawal reaches them within

@@ -21,6 +21,15 @@ The same pages, and only those, may also be kept for a second by the edge cache 
 the app servers (nginx's proxy cache, deploy/nginx/newsroom.conf), which serves them to readers
 without a session; see _allow_edge_cache().
 
+No stampede after a change: when a new version starts, every page misses at once, and the
+readers who arrive in the next moment would all render the same page. The first of them to ask
+for a page takes a short render lock in the cache (cache.add, atomic on Redis, locmem and the
+database cache) and renders it; the others are given the previous version's copy of that page
+for the few milliseconds this takes, or, without one, wait briefly for the winner's copy. A
+change that takes a story away from readers (a withdrawal, an unpublication, a deletion) leaves
+no previous version, so a withdrawn story is never served from an old copy. A winner that dies
+holds its lock only RENDER_LOCK_SECONDS.
+
 A shared cache (Redis) that stops answering must not take the site down with it: pages are then
 rendered for every request, as with caching off, and the failure is logged.
 """
@@ -53,6 +62,16 @@ logger = logging.getLogger("newsroom.cache")
 
 VERSION_KEY = "public-pages:version"
 PAGE_KEY = "public-pages:{version}:{digest}"
+# The version before the current one, whose pages may stand in while the current one's render.
+PREVIOUS_VERSION_KEY = "public-pages:previous-version"
+# Held by the one request rendering a page under a new version.
+RENDER_LOCK_KEY = "public-pages:{version}:{digest}:rendering"
+RENDER_LOCK_SECONDS = 5
+# Without a previous copy, how long a request waits for the winner's copy before rendering.
+RENDER_WAIT_SECONDS = 1.5
+RENDER_WAIT_STEP = 0.02
+# Counts renders of storable pages, only with PUBLIC_PAGE_COUNT_RENDERS (the benchmark's).
+RENDER_COUNT_KEY = "public-pages:renders"
 
 
 def _cache_errors() -> tuple[type[BaseException], ...]:
@@ -109,32 +128,56 @@ def current_version(*, create: bool = True) -> SiteVersion | None:
     """The site version in the cache; a new one (one query) if there is none or it is stale,
     unless `create` is false, when None says there is no usable one."""
     version = cache.get(VERSION_KEY)
-    if not isinstance(version, SiteVersion) or version.is_stale:
-        if not create:
-            return None
-        version = _new_version()
-        cache.set(VERSION_KEY, version, None)
-    return version
+    if isinstance(version, SiteVersion) and not version.is_stale:
+        return version
+    if not create:
+        return None
+    new = _new_version()
+    if isinstance(version, SiteVersion):
+        # A scheduled story went live: only something was added, so the old pages may stand in.
+        cache.set(PREVIOUS_VERSION_KEY, version, page_seconds())
+        cache.set(VERSION_KEY, new, None)
+        return new
+    # Readers arriving together after a change must agree on one version, or each would render
+    # the page under a version of its own.
+    if cache.add(VERSION_KEY, new, None):
+        return new
+    agreed = cache.get(VERSION_KEY)
+    return agreed if isinstance(agreed, SiteVersion) else new
 
 
-def invalidate_public_pages() -> None:
+def invalidate_public_pages(*, stale_copies: bool = True) -> None:
     """Forget every cached public page now, and again when the current transaction commits.
 
     The second time matters: between the change and its commit another request may render
     and cache the old page.
 
+    With `stale_copies` the forgotten version's pages may stand in for a moment while the new
+    version's are rendered; without it (a story taken away from readers) none may, ever.
+
     Called for every change the door (articles/changes/) announces, through
     on_story_changed; call it directly only for what changes pages without a story changing.
     """
-    _forget_version()
-    transaction.on_commit(_forget_version)
+    forget = _forget_version if stale_copies else _forget_version_and_the_previous
+    forget()
+    transaction.on_commit(forget)
 
 
 def _forget_version() -> None:
     # An editor's save must not fail because the cache is down; the pages cached before the
     # outage expire on their own (PUBLIC_PAGE_CACHE_SECONDS), and a restarted Redis has none.
     try:
+        version = cache.get(VERSION_KEY)
+        if isinstance(version, SiteVersion):
+            cache.set(PREVIOUS_VERSION_KEY, version, page_seconds() or None)
         cache.delete(VERSION_KEY)
+    except CACHE_ERRORS:
+        logger.exception("Could not invalidate the public page cache")
+
+
+def _forget_version_and_the_previous() -> None:
+    try:
+        cache.delete_many([VERSION_KEY, PREVIOUS_VERSION_KEY])
     except CACHE_ERRORS:
         logger.exception("Could not invalidate the public page cache")
 
@@ -285,12 +328,7 @@ def lookup(
     version, cached = looked_up
     if cached is None:
         return version, None
-    status, content, headers = cached
-    response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
-    # CommonMiddleware adds it on the full path; the fast path answers before it.
-    response["Content-Length"] = str(len(content))
+    response = _cached_response(cached)
     return version, _finish(request, response, version.changed_at, shared=True)
 
 
@@ -317,26 +355,120 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         # not replayed the change yet, and be kept under the new version until the next change:
         # in a version's first seconds, the pages it keeps are read from the primary.
         young = time.time() - version.changed_at < REPLICA_SETTLE_SECONDS
-        with reading_from_the_primary(young):
-            response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.streaming:
-            return response
-        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-            response.render()  # before _is_shared(): a template reads the session here
-        if not _is_shared(request, response):
-            return response
-        response["ETag"] = _etag(response.content)
-        if _is_storable(request):
-            headers = list(response.items())
-            try:
-                cache.set(
-                    _page_key(request, version), (200, response.content, headers), page_seconds()
-                )
-            except CACHE_ERRORS:
-                logger.exception("Could not store %s in the public page cache", request.path)
-        return _finish(request, response, version.changed_at, shared=True)
+        storable = _is_storable(request)
+        lock_key = None
+        if storable:
+            stand_in, lock_key = _while_another_renders(request, version)
+            if stand_in is not None:
+                return stand_in
+        try:
+            with reading_from_the_primary(young):
+                response = view(request, *args, **kwargs)
+            return _store(request, response, version, storable)
+        finally:
+            if lock_key is not None:
+                _release(lock_key)
 
     return wrapper
+
+
+def _store(
+    request: HttpRequest, response: HttpResponse, version: SiteVersion, storable: bool
+) -> HttpResponse:
+    """Keep a freshly rendered page under `version`, if it may go to everyone."""
+    if storable and getattr(settings, "PUBLIC_PAGE_COUNT_RENDERS", False):
+        _count_render()
+    if response.status_code != 200 or response.streaming:
+        return response
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+        response.render()  # before _is_shared(): a template reads the session here
+    if not _is_shared(request, response):
+        return response
+    response["ETag"] = _etag(response.content)
+    if storable:
+        headers = list(response.items())
+        try:
+            cache.set(_page_key(request, version), (200, response.content, headers), page_seconds())
+        except CACHE_ERRORS:
+            logger.exception("Could not store %s in the public page cache", request.path)
+    return _finish(request, response, version.changed_at, shared=True)
+
+
+def _cached_response(cached: CachedPage) -> HttpResponse:
+    status, content, headers = cached
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    # CommonMiddleware adds it on the full path; the fast path answers before it.
+    response["Content-Length"] = str(len(content))
+    return response
+
+
+def _while_another_renders(
+    request: HttpRequest, version: SiteVersion
+) -> tuple[HttpResponse | None, str | None]:
+    """On a miss: (None, lock) when this request is the one to render the page, holding the
+    lock it must release; (a page, None) when another request is rendering it and this one may
+    have its copy, or the previous version's; (None, None) when it should render it anyway
+    (the winner is taking too long, or the cache does not answer)."""
+    key = _page_key(request, version)
+    lock_key = RENDER_LOCK_KEY.format(version=version.key, digest=key.rsplit(":", 1)[1])
+    try:
+        if cache.add(lock_key, 1, RENDER_LOCK_SECONDS):
+            # A winner may have stored the page and let go since this request looked.
+            cached = cache.get(key)
+            if cached is None:
+                return None, lock_key
+            cache.delete(lock_key)
+            response = _cached_response(cached)
+            return _finish(request, response, version.changed_at, shared=True), None
+        previous = cache.get(PREVIOUS_VERSION_KEY)
+        if isinstance(previous, SiteVersion) and previous.key != version.key:
+            cached = cache.get(_page_key(request, previous))
+            if cached is not None:
+                # Served, never stored, and not kept by the edge cache: it stands in for a
+                # moment only.
+                response = _cached_response(cached)
+                return _finish(request, response, previous.changed_at, shared=False), None
+        deadline = time.monotonic() + RENDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(RENDER_WAIT_STEP)
+            cached = cache.get(key)
+            if cached is not None:
+                response = _cached_response(cached)
+                return _finish(request, response, version.changed_at, shared=True), None
+            if cache.get(lock_key) is None:
+                # The winner stored the page just now, or gave up (no page to store), or died.
+                cached = cache.get(key)
+                if cached is not None:
+                    response = _cached_response(cached)
+                    return _finish(request, response, version.changed_at, shared=True), None
+                break
+    except CACHE_ERRORS:
+        logger.exception("Public page cache unreachable while %s was rendered", request.path)
+    return None, None
+
+
+def _release(lock_key: str) -> None:
+    try:
+        cache.delete(lock_key)
+    except CACHE_ERRORS:
+        logger.exception("Could not release the render lock %s", lock_key)
+
+
+def _count_render() -> None:
+    try:
+        cache.incr(RENDER_COUNT_KEY)
+    except ValueError:  # no counter yet
+        cache.add(RENDER_COUNT_KEY, 0, None)
+        cache.incr(RENDER_COUNT_KEY)
+    except CACHE_ERRORS:
+        pass
+
+
+def render_count() -> int:
+    """Renders of storable pages since the counter was reset (PUBLIC_PAGE_COUNT_RENDERS)."""
+    return int(cache.get(RENDER_COUNT_KEY) or 0)
 
 
 # Longer than a healthy replica's lag (/healthz reports it).
@@ -411,6 +543,31 @@ class CachedPageMiddleware:
             return None
 
 
-def on_story_changed(sender: object, **kwargs: object) -> None:
-    """Any change the door announces may show on any page: start a new site version."""
-    invalidate_public_pages()
+# What the door names when a change may take a story away from readers.
+HIDING_CHANGES = frozenset({"status", "published_at", "review", "story", "restore"})
+
+
+def on_story_changed(
+    sender: object,
+    *,
+    article_ids: frozenset[int] = frozenset(),
+    changed: frozenset[str] = frozenset(),
+    **kwargs: object,
+) -> None:
+    """Any change the door announces may show on any page: start a new site version.
+
+    If it may have taken a story away (withdrawn, unpublished, deleted), the old pages must not
+    stand in for the new ones even for a moment (one query, for such changes only).
+    """
+    invalidate_public_pages(stale_copies=not _hides_a_story(article_ids, changed))
+
+
+def _hides_a_story(article_ids: frozenset[int], changed: frozenset[str]) -> bool:
+    if not changed & HIDING_CHANGES:
+        return False
+    if changed & {"story", "restore"}:
+        return True
+    from articles.models import Article
+
+    ids = set(article_ids)
+    return Article.objects.published().filter(pk__in=ids).count() != len(ids)

@@ -97,11 +97,19 @@ def test_pages_are_kept_public_page_cache_seconds_and_the_version_until_a_change
 ):
     settings.PUBLIC_PAGE_CACHE_SECONDS = 120
     # Patched on the backend in use (the fixture's), and put back before the fixture ends.
-    with mock.patch.object(caching.cache, "set", wraps=caching.cache.set) as stored:
+    with (
+        mock.patch.object(caching.cache, "set", wraps=caching.cache.set) as stored,
+        mock.patch.object(caching.cache, "add", wraps=caching.cache.add) as added,
+    ):
         client.get(story.get_absolute_url())
-    timeouts = {call.args[0]: call.args[2] for call in stored.call_args_list}
+    calls = added.call_args_list + stored.call_args_list
+    timeouts = {call.args[0]: call.args[2] for call in calls}
     assert timeouts.pop(VERSION_KEY) is None
-    assert list(timeouts.values()) == [120]
+    # The render lock is held only while the page is rendered, then given back.
+    assert [t for k, t in timeouts.items() if k.endswith(":rendering")] == [
+        caching.RENDER_LOCK_SECONDS
+    ]
+    assert [t for k, t in timeouts.items() if not k.endswith(":rendering")] == [120]
 
 
 def test_with_public_page_cache_seconds_0_nothing_is_cached_or_looked_up(
