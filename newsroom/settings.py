@@ -98,7 +98,7 @@ MIDDLEWARE = [
     "newsroom.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Cached public pages for readers without a session, before the rest (articles/caching.py).
-    "public.caching.CachedPageMiddleware",
+    "public.middleware.CachedPageMiddleware",
     # Writes to the story tables that do not come through the door are refused
     # (articles/changes.py).
     "articles.changes.WriteGuardMiddleware",

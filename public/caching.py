@@ -19,7 +19,7 @@ read neither the session nor a CSRF token.
 
 The same pages, and only those, may also be kept for a second by the edge cache in front of
 the app servers (nginx's proxy cache, deploy/nginx/newsroom.conf), which serves them to readers
-without a session; see _allow_edge_cache().
+without a session; see allow_edge_cache().
 
 No stampede after a change: when a new version starts, every page misses at once, and the
 readers who arrive in the next moment would all render the same page. The first of them to ask
@@ -48,8 +48,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
-from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
@@ -58,22 +57,21 @@ from django.utils.http import http_date
 
 from articles.primary import reading_from_the_primary
 
+from . import stampede
+from .edge import allow_edge_cache
+from .stampede import RENDER_LOCK_KEY as RENDER_LOCK_KEY  # re-exported: the cache's own names
+from .stampede import RENDER_LOCK_SECONDS as RENDER_LOCK_SECONDS
+from .stampede import render_count as render_count
+
 logger = logging.getLogger("newsroom.cache")
 
 VERSION_KEY = "public-pages:version"
 PAGE_KEY = "public-pages:{version}:{digest}"
 # The version before the current one, whose pages may stand in while the current one's render.
 PREVIOUS_VERSION_KEY = "public-pages:previous-version"
+
+
 # Held by the one request rendering a page under a new version.
-RENDER_LOCK_KEY = "public-pages:{version}:{digest}:rendering"
-RENDER_LOCK_SECONDS = 5
-# Without a previous copy, how long a request waits for the winner's copy before rendering.
-RENDER_WAIT_SECONDS = 1.5
-RENDER_WAIT_STEP = 0.02
-# Counts renders of storable pages, only with PUBLIC_PAGE_COUNT_RENDERS (the benchmark's).
-RENDER_COUNT_KEY = "public-pages:renders"
-
-
 def _cache_errors() -> tuple[type[BaseException], ...]:
     """What a cache backend raises when its server cannot be reached."""
     errors: list[type[BaseException]] = [OSError]
@@ -186,25 +184,6 @@ def _etag(content: bytes) -> str:
     return '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
 
 
-def edge_seconds() -> int:
-    """How long the edge cache in front of the app servers (nginx, deploy/nginx/newsroom.conf)
-    may keep a page any reader may see; 0 lets it keep none."""
-    return int(getattr(settings, "EDGE_CACHE_SECONDS", 1))
-
-
-def _allow_edge_cache(response: HttpResponse) -> None:
-    """Let the edge cache keep this page until the end of the current second (or of the last of
-    EDGE_CACHE_SECONDS), so that an edit or a withdrawal reaches readers within that time.
-
-    An absolute time, not `s-maxage`: nginx counts freshness in whole seconds from the second a
-    page arrived, so "1 second" would mean up to two. nginx reads this header and never passes it
-    on; browsers still revalidate every time (Cache-Control below).
-    """
-    seconds = edge_seconds()
-    if seconds > 0:
-        response["X-Accel-Expires"] = f"@{int(time.time()) + seconds - 1}"
-
-
 def _finish(
     request: HttpRequest,
     response: HttpResponse,
@@ -219,7 +198,7 @@ def _finish(
     if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
         response.render()
     if shared:
-        _allow_edge_cache(response)
+        allow_edge_cache(response)
     if "ETag" not in response:
         response["ETag"] = _etag(response.content)
     if last_modified is not None and "Last-Modified" not in response:
@@ -358,7 +337,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         storable = _is_storable(request)
         lock_key = None
         if storable:
-            stand_in, lock_key = _while_another_renders(request, version)
+            stand_in, lock_key = stampede.while_another_renders(request, version)
             if stand_in is not None:
                 return stand_in
         try:
@@ -367,7 +346,7 @@ def public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return _store(request, response, version, storable)
         finally:
             if lock_key is not None:
-                _release(lock_key)
+                stampede.release(lock_key)
 
     return wrapper
 
@@ -377,7 +356,7 @@ def _store(
 ) -> HttpResponse:
     """Keep a freshly rendered page under `version`, if it may go to everyone."""
     if storable and getattr(settings, "PUBLIC_PAGE_COUNT_RENDERS", False):
-        _count_render()
+        stampede.count_render()
     if response.status_code != 200 or response.streaming:
         return response
     if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
@@ -404,73 +383,6 @@ def _cached_response(cached: CachedPage) -> HttpResponse:
     return response
 
 
-def _while_another_renders(
-    request: HttpRequest, version: SiteVersion
-) -> tuple[HttpResponse | None, str | None]:
-    """On a miss: (None, lock) when this request is the one to render the page, holding the
-    lock it must release; (a page, None) when another request is rendering it and this one may
-    have its copy, or the previous version's; (None, None) when it should render it anyway
-    (the winner is taking too long, or the cache does not answer)."""
-    key = _page_key(request, version)
-    lock_key = RENDER_LOCK_KEY.format(version=version.key, digest=key.rsplit(":", 1)[1])
-    try:
-        if cache.add(lock_key, 1, RENDER_LOCK_SECONDS):
-            # A winner may have stored the page and let go since this request looked.
-            cached = cache.get(key)
-            if cached is None:
-                return None, lock_key
-            cache.delete(lock_key)
-            response = _cached_response(cached)
-            return _finish(request, response, version.changed_at, shared=True), None
-        previous = cache.get(PREVIOUS_VERSION_KEY)
-        if isinstance(previous, SiteVersion) and previous.key != version.key:
-            cached = cache.get(_page_key(request, previous))
-            if cached is not None:
-                # Served, never stored, and not kept by the edge cache: it stands in for a
-                # moment only.
-                response = _cached_response(cached)
-                return _finish(request, response, previous.changed_at, shared=False), None
-        deadline = time.monotonic() + RENDER_WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(RENDER_WAIT_STEP)
-            cached = cache.get(key)
-            if cached is not None:
-                response = _cached_response(cached)
-                return _finish(request, response, version.changed_at, shared=True), None
-            if cache.get(lock_key) is None:
-                # The winner stored the page just now, or gave up (no page to store), or died.
-                cached = cache.get(key)
-                if cached is not None:
-                    response = _cached_response(cached)
-                    return _finish(request, response, version.changed_at, shared=True), None
-                break
-    except CACHE_ERRORS:
-        logger.exception("Public page cache unreachable while %s was rendered", request.path)
-    return None, None
-
-
-def _release(lock_key: str) -> None:
-    try:
-        cache.delete(lock_key)
-    except CACHE_ERRORS:
-        logger.exception("Could not release the render lock %s", lock_key)
-
-
-def _count_render() -> None:
-    try:
-        cache.incr(RENDER_COUNT_KEY)
-    except ValueError:  # no counter yet
-        cache.add(RENDER_COUNT_KEY, 0, None)
-        cache.incr(RENDER_COUNT_KEY)
-    except CACHE_ERRORS:
-        pass
-
-
-def render_count() -> int:
-    """Renders of storable pages since the counter was reset (PUBLIC_PAGE_COUNT_RENDERS)."""
-    return int(cache.get(RENDER_COUNT_KEY) or 0)
-
-
 # Longer than a healthy replica's lag (/healthz reports it).
 REPLICA_SETTLE_SECONDS = 5
 
@@ -481,66 +393,6 @@ def _uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
             response.render()  # before _is_shared(): a template reads the session here
         return _finish(request, response, None, shared=_is_shared(request, response))
     return response
-
-
-# A page that is not, or no longer, there: the story withdrawn (410), unpublished (404) or
-# moved (301). The edge cache must keep these as it keeps pages, or the copy it had from before
-# would stay there, out of date, and be given to every reader who comes while another reader's
-# request is asking the app again.
-GONE = (301, 404, 410)
-
-
-def _let_the_edge_keep_a_gone_page(response: HttpResponse) -> None:
-    if response.has_header("X-Accel-Expires") or response.cookies or response.has_header("Vary"):
-        return
-    cache_control = response.get("Cache-Control", "").lower()
-    if "private" in cache_control or "no-store" in cache_control:
-        return
-    _allow_edge_cache(response)
-
-
-class CachedPageMiddleware:
-    """Answer a reader's request for a cached public page before the rest of the middleware.
-
-    A cache hit inside the view still went through sessions, CSRF, authentication, two-factor,
-    history, messages and the admin's guards, none of which a reader without a session needs:
-    under load that halved the rate at which cached pages were served. Placed after the
-    security, CSP and X-Frame-Options middleware, so that their headers are still added. It
-    asks the cache only, never the models, since it runs before every request. Requests with a
-    session cookie (staff) take the full path, so that their sessions are kept alive and
-    checked; public_page serves them the same bytes.
-    """
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        reader = settings.SESSION_COOKIE_NAME not in request.COOKIES
-        if reader and is_cacheable(request):
-            response = self._cached(request)
-            if response is not None:
-                return response
-        response = self.get_response(request)
-        if reader and request.method in ("GET", "HEAD") and response.status_code in GONE:
-            _let_the_edge_keep_a_gone_page(response)
-        return response
-
-    def _cached(self, request: HttpRequest) -> HttpResponse | None:
-        try:
-            # Django checks the Host header against ALLOWED_HOSTS only further in, in
-            # CommonMiddleware; the full path answers a host the site does not serve with 400.
-            request.get_host()
-        except DisallowedHost:
-            return None
-        try:
-            return lookup(request, from_cache_only=True)[1]
-        except CacheUnavailable:
-            return None  # public_page renders the page uncached
-        except DatabaseError:
-            # With CACHE_URL=db:// the cache is the database. The view meets the same error,
-            # where an unreachable database gets the 503 page and a one-line log, not a
-            # traceback for every request.
-            return None
 
 
 # What the door names when a change may take a story away from readers.
