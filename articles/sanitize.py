@@ -66,6 +66,7 @@ def sanitize_html(html: str) -> str:
         if again == cleaned:
             break
         cleaned = again
-    cleaned = normalise(cleaned)
+    # Pictures and embeds in their stored form; a picture left out may leave space at an end.
+    cleaned = normalise(cleaned).strip()
     # The editor leaves an empty paragraph behind in an empty field; store that as empty.
     return "" if cleaned in {"<p></p>", "<p><br></p>"} else cleaned
