@@ -79,6 +79,9 @@ def replica_databases(default: dict) -> dict[str, dict]:
                 f"DATABASE_REPLICA_URLS: replica {number} is {replica['ENGINE']}, the primary "
                 f"(DATABASE_URL) {default['ENGINE']}; a replica is a copy of the primary."
             )
+        if replica["ENGINE"] == "django.db.backends.postgresql":
+            # A replica that does not answer is given up on quickly (newsroom/routers.py).
+            replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
         if "pool" in default.get("OPTIONS", {}):
             replica.setdefault("OPTIONS", {})["pool"] = dict(default["OPTIONS"]["pool"])
         replica["TEST"] = {"MIRROR": "default"}

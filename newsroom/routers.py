@@ -11,23 +11,35 @@ latest state reads from the primary:
 - sessions, accounts, sign-in throttling, second factors, and the page cache's table
   (CACHE_URL=db://), whose entries must be the ones the door just forgot.
 
-What is left is readers' pages, which read from a replica chosen for the request.
+What is left is readers' pages, which read from a replica chosen for the request. A replica
+that cannot be reached is left alone for REPLICA_RETRY_SECONDS and its readers read from another
+replica, or from the primary: readers get the page a little slower rather than an error.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 from articles.changes.bookkeeping import is_inside
 from articles.primary import is_primary_only, reading_from_the_primary
+
+logger = logging.getLogger(__name__)
+
+# How long a replica that could not be reached is left out before it is tried again.
+REPLICA_RETRY_SECONDS = 10.0
+
+# Replica alias -> time.monotonic() until which it is left out (per process).
+_down_until: dict[str, float] = {}
 
 _replica: ContextVar[str | None] = ContextVar("newsroom_replica", default=None)
 
@@ -49,6 +61,35 @@ def reads_from_a_replica() -> bool:
     return not connections[DEFAULT_DB_ALIAS].in_atomic_block
 
 
+def choose_replica() -> str:
+    """A reachable replica, chosen at random; the primary when none can be reached.
+
+    Connecting is the test: with persistent connections (CONN_MAX_AGE, health checks on) it costs
+    nothing on a replica already in use, and a replica that refuses is left out for a while so
+    that the next readers do not each wait for it.
+    """
+    candidates = replicas()
+    random.shuffle(candidates)
+    now = time.monotonic()
+    for alias in candidates:
+        if _down_until.get(alias, 0.0) > now:
+            continue
+        try:
+            connections[alias].ensure_connection()
+        except DatabaseError:
+            _down_until[alias] = now + REPLICA_RETRY_SECONDS
+            logger.warning(
+                "Replica %s cannot be reached; readers use another database for %.0f s.",
+                alias,
+                REPLICA_RETRY_SECONDS,
+                exc_info=True,
+            )
+            continue
+        _down_until.pop(alias, None)
+        return alias
+    return DEFAULT_DB_ALIAS
+
+
 class ReplicaRouter:
     """The database router (settings: DATABASE_ROUTERS, when there are replicas)."""
 
@@ -57,8 +98,8 @@ class ReplicaRouter:
             return DEFAULT_DB_ALIAS
         chosen = _replica.get()
         if chosen is None:
-            # One replica for the whole request, so that its reads see one moment.
-            chosen = random.choice(replicas())
+            # One database for the whole request, so that its reads see one moment.
+            chosen = choose_replica()
             _replica.set(chosen)
         return chosen
 

@@ -15,7 +15,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -35,9 +35,13 @@ REPO = Path(__file__).resolve().parents[2]
 def two_replicas(settings):
     settings.DATABASE_REPLICAS = ["replica_1", "replica_2"]
     # Outside any transaction, as a request on a real server is.
-    outside = {DEFAULT_DB_ALIAS: SimpleNamespace(in_atomic_block=False)}
-    with mock.patch.object(routers, "connections", outside):
-        yield outside[DEFAULT_DB_ALIAS]
+    outside = {
+        DEFAULT_DB_ALIAS: SimpleNamespace(in_atomic_block=False),
+        "replica_1": mock.Mock(),
+        "replica_2": mock.Mock(),
+    }
+    with mock.patch.object(routers, "connections", outside), mock.patch.dict(routers._down_until):
+        yield outside
 
 
 def read_in_request(request, *models) -> list[str]:
@@ -59,6 +63,36 @@ def test_a_readers_page_reads_from_one_replica_for_the_whole_request(two_replica
     assert seen == [seen[0]] * 3
 
 
+def test_a_replica_that_cannot_be_reached_is_left_out_and_readers_use_another(
+    two_replicas, caplog
+):
+    two_replicas["replica_1"].ensure_connection.side_effect = OperationalError("refused")
+    in_order = mock.patch.object(routers.random, "shuffle", lambda aliases: None)
+    with in_order:
+        for _ in range(10):
+            assert read_in_request(RequestFactory().get("/"), Article) == ["replica_2"]
+    # Tried once, then left out until REPLICA_RETRY_SECONDS have passed.
+    assert two_replicas["replica_1"].ensure_connection.call_count == 1
+    assert "replica_1 cannot be reached" in caplog.text
+
+
+def test_with_every_replica_down_readers_read_from_the_primary(two_replicas):
+    for alias in ("replica_1", "replica_2"):
+        two_replicas[alias].ensure_connection.side_effect = OperationalError("refused")
+    assert read_in_request(RequestFactory().get("/"), Article) == [DEFAULT_DB_ALIAS]
+
+
+def test_a_replica_is_tried_again_once_its_time_out_has_passed(two_replicas):
+    replica = two_replicas["replica_1"]
+    two_replicas["replica_2"].ensure_connection.side_effect = OperationalError("refused")
+    replica.ensure_connection.side_effect = OperationalError("refused")
+    assert read_in_request(RequestFactory().get("/"), Article) == [DEFAULT_DB_ALIAS]
+    replica.ensure_connection.side_effect = None
+    later = time.monotonic() + routers.REPLICA_RETRY_SECONDS + 1
+    with mock.patch.object(routers.time, "monotonic", return_value=later):
+        assert read_in_request(RequestFactory().get("/"), Article) == ["replica_1"]
+
+
 def test_every_write_goes_to_the_primary(two_replicas):
     assert ReplicaRouter().db_for_write(Article) == DEFAULT_DB_ALIAS
 
@@ -78,7 +112,7 @@ def test_reads_inside_the_door_or_a_transaction_use_the_primary(two_replicas):
         assert router.db_for_read(Article) == DEFAULT_DB_ALIAS
     with reading_from_the_primary():
         assert router.db_for_read(Article) == DEFAULT_DB_ALIAS
-    two_replicas.in_atomic_block = True
+    two_replicas[DEFAULT_DB_ALIAS].in_atomic_block = True
     assert router.db_for_read(Article) == DEFAULT_DB_ALIAS
 
 
