@@ -197,6 +197,29 @@ def test_the_worker_unit_runs_the_task_worker_as_the_app_servers_run():
     assert worker["WantedBy"] == "multi-user.target"
 
 
+def test_old_task_records_are_pruned_every_night_by_a_timer(db, settings):
+    """The prune job runs the backend's own command with options it accepts, over every queue,
+    as the app servers' user and settings."""
+    import shlex
+
+    from django.core.management import call_command
+
+    units = DEPLOY / "systemd"
+    job = systemd_unit(units / "newsroom-prune-tasks.service")
+    app = systemd_unit(units / "newsroom.service")
+    command = shlex.split(job["ExecStart"])
+    assert command[:3] == ["/srv/newsroom/.venv/bin/python", "manage.py", "prune_db_task_results"]
+    for key in ("User", "Group", "WorkingDirectory", "EnvironmentFile"):
+        assert job[key] == app[key], key
+    timer = systemd_unit(units / "newsroom-prune-tasks.timer")
+    assert timer["OnCalendar"] == "*-*-* 03:30:00"
+    assert timer["Persistent"] == "true"
+    # The options are the command's own: a dry run with them is accepted by the database
+    # backend that production uses (the tests run tasks at once).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    call_command(*command[2:], "--dry-run", verbosity=0)
+
+
 def systemd_unit(path) -> dict[str, str]:
     """A unit file's settings, the last of each name (comments and section headers aside)."""
     values = {}
