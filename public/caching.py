@@ -184,7 +184,7 @@ def _etag(content: bytes) -> str:
     return '"' + hashlib.md5(content, usedforsecurity=False).hexdigest() + '"'
 
 
-def _finish(
+def finish_response(
     request: HttpRequest,
     response: HttpResponse,
     last_modified: float | None,
@@ -235,7 +235,7 @@ def _page_identity(request: HttpRequest) -> str:
     return json.dumps([request.scheme, request.get_host().lower(), request.path, parameters])
 
 
-def _page_key(request: HttpRequest, version: SiteVersion) -> str:
+def page_key(request: HttpRequest, version: SiteVersion) -> str:
     digest = hashlib.sha256(_page_identity(request).encode()).hexdigest()
     return PAGE_KEY.format(version=version.key, digest=digest)
 
@@ -296,7 +296,7 @@ def lookup(
             version = current_version(create=not from_cache_only)
             if version is None:
                 return None, None
-            found = (version, cache.get(_page_key(request, version)))
+            found = (version, cache.get(page_key(request, version)))
         except CACHE_ERRORS:
             logger.exception("Public page cache unreachable; rendering %s uncached", request.path)
             found = None
@@ -307,8 +307,8 @@ def lookup(
     version, cached = looked_up
     if cached is None:
         return version, None
-    response = _cached_response(cached)
-    return version, _finish(request, response, version.changed_at, shared=True)
+    response = cached_response(cached)
+    return version, finish_response(request, response, version.changed_at, shared=True)
 
 
 def is_cacheable(request: HttpRequest) -> bool:
@@ -367,13 +367,13 @@ def _store(
     if storable:
         headers = list(response.items())
         try:
-            cache.set(_page_key(request, version), (200, response.content, headers), page_seconds())
+            cache.set(page_key(request, version), (200, response.content, headers), page_seconds())
         except CACHE_ERRORS:
             logger.exception("Could not store %s in the public page cache", request.path)
-    return _finish(request, response, version.changed_at, shared=True)
+    return finish_response(request, response, version.changed_at, shared=True)
 
 
-def _cached_response(cached: CachedPage) -> HttpResponse:
+def cached_response(cached: CachedPage) -> HttpResponse:
     status, content, headers = cached
     response = HttpResponse(content, status=status)
     for name, value in headers:
@@ -391,7 +391,7 @@ def _uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     if request.method in ("GET", "HEAD") and response.status_code == 200 and not response.streaming:
         if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
             response.render()  # before _is_shared(): a template reads the session here
-        return _finish(request, response, None, shared=_is_shared(request, response))
+        return finish_response(request, response, None, shared=_is_shared(request, response))
     return response
 
 

@@ -33,7 +33,7 @@ def while_another_renders(
     lock it must release; (a page, None) when another request is rendering it and this one may
     have its copy, or the previous version's; (None, None) when it should render it anyway
     (the winner is taking too long, or the cache does not answer)."""
-    key = pages._page_key(request, version)
+    key = pages.page_key(request, version)
     lock_key = RENDER_LOCK_KEY.format(version=version.key, digest=key.rsplit(":", 1)[1])
     try:
         if cache.add(lock_key, 1, RENDER_LOCK_SECONDS):
@@ -42,29 +42,35 @@ def while_another_renders(
             if cached is None:
                 return None, lock_key
             cache.delete(lock_key)
-            response = pages._cached_response(cached)
-            return pages._finish(request, response, version.changed_at, shared=True), None
+            response = pages.cached_response(cached)
+            return pages.finish_response(request, response, version.changed_at, shared=True), None
         previous = cache.get(pages.PREVIOUS_VERSION_KEY)
         if isinstance(previous, pages.SiteVersion) and previous.key != version.key:
-            cached = cache.get(pages._page_key(request, previous))
+            cached = cache.get(pages.page_key(request, previous))
             if cached is not None:
                 # Served, never stored, and not kept by the edge cache: it stands in for a
                 # moment only.
-                response = pages._cached_response(cached)
-                return pages._finish(request, response, previous.changed_at, shared=False), None
+                response = pages.cached_response(cached)
+                return pages.finish_response(
+                    request, response, previous.changed_at, shared=False
+                ), None
         deadline = time.monotonic() + RENDER_WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(RENDER_WAIT_STEP)
             cached = cache.get(key)
             if cached is not None:
-                response = pages._cached_response(cached)
-                return pages._finish(request, response, version.changed_at, shared=True), None
+                response = pages.cached_response(cached)
+                return pages.finish_response(
+                    request, response, version.changed_at, shared=True
+                ), None
             if cache.get(lock_key) is None:
                 # The winner stored the page just now, or gave up (no page to store), or died.
                 cached = cache.get(key)
                 if cached is not None:
-                    response = pages._cached_response(cached)
-                    return pages._finish(request, response, version.changed_at, shared=True), None
+                    response = pages.cached_response(cached)
+                    return pages.finish_response(
+                        request, response, version.changed_at, shared=True
+                    ), None
                 break
     except pages.CACHE_ERRORS:
         pages.logger.exception("Public page cache unreachable while %s was rendered", request.path)

@@ -63,9 +63,7 @@ def test_a_readers_page_reads_from_one_replica_for_the_whole_request(two_replica
     assert seen == [seen[0]] * 3
 
 
-def test_a_replica_that_cannot_be_reached_is_left_out_and_readers_use_another(
-    two_replicas, caplog
-):
+def test_a_replica_that_cannot_be_reached_is_left_out_and_readers_use_another(two_replicas, caplog):
     two_replicas["replica_1"].ensure_connection.side_effect = OperationalError("refused")
     in_order = mock.patch.object(routers.random, "shuffle", lambda aliases: None)
     with in_order:

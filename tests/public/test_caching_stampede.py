@@ -17,8 +17,8 @@ from public.caching import (
     PREVIOUS_VERSION_KEY,
     RENDER_LOCK_KEY,
     VERSION_KEY,
-    _page_key,
     current_version,
+    page_key,
     render_count,
 )
 from tests.factories import ArticleFactory
@@ -39,7 +39,7 @@ def page_cache(settings, monkeypatch):
 def another_request_is_rendering(url: str) -> str:
     """Take the render lock of `url` under the current version, as the winning request does."""
     version = current_version()
-    key = _page_key(RequestFactory().get(url), version)
+    key = page_key(RequestFactory().get(url), version)
     lock_key = RENDER_LOCK_KEY.format(version=version.key, digest=key.rsplit(":", 1)[1])
     assert cache.add(lock_key, 1, caching.RENDER_LOCK_SECONDS)
     return lock_key
@@ -94,10 +94,10 @@ def test_a_reader_without_a_previous_copy_gets_the_winners_page_when_it_arrives(
 ):
     ArticleFactory(published=True)
     lock_key = another_request_is_rendering("/")
-    page_key = _page_key(RequestFactory().get("/"), current_version())
+    home_key = page_key(RequestFactory().get("/"), current_version())
 
     def winner_finishes(seconds: float) -> None:
-        cache.set(page_key, (200, b"the winner's page", [("Content-Type", "text/html")]), 60)
+        cache.set(home_key, (200, b"the winner's page", [("Content-Type", "text/html")]), 60)
         cache.delete(lock_key)
 
     monkeypatch.setattr(caching.time, "sleep", winner_finishes)
@@ -196,12 +196,12 @@ def test_a_reader_that_wins_the_lock_after_the_winner_stored_the_page_does_not_r
     client, page_cache, monkeypatch
 ):
     ArticleFactory(published=True)
-    page_key = _page_key(RequestFactory().get("/"), current_version())
+    home_key = page_key(RequestFactory().get("/"), current_version())
     add = cache.add
 
     def the_winner_was_just_done(key, *args, **kwargs):
         if key.endswith(":rendering"):
-            cache.set(page_key, (200, b"the winner's page", [("Content-Type", "text/html")]), 60)
+            cache.set(home_key, (200, b"the winner's page", [("Content-Type", "text/html")]), 60)
         return add(key, *args, **kwargs)
 
     monkeypatch.setattr(caching.cache, "add", the_winner_was_just_done)
