@@ -77,3 +77,47 @@ def login(page, live_server, username: str, password: str) -> None:
         page.fill("#id_otp_token", current_totp_code(device))
         page.click("#two-factor-verify-form input[type=submit]")
         page.wait_for_load_state()
+
+
+def as_user(browser, live_server, username: str):
+    """A page of a new browser window, signed in as `username` with the test password. JavaScript
+    errors on it are collected in `page.js_errors`."""
+    from tests.factories import DEFAULT_PASSWORD
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.js_errors = []
+    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
+    login(page, live_server, username, DEFAULT_PASSWORD)
+    return page
+
+
+def choose(page, select_id: str, typed: str) -> None:
+    """Pick from an autocomplete list with the keyboard: open it, type, take the first match."""
+    page.locator(f"#{select_id} + .select2 .select2-selection").focus()
+    page.keyboard.press("Enter")
+    page.locator(".select2-search__field").fill(typed)
+    page.locator(".select2-results__option--highlighted", has_text=typed).wait_for()
+    page.keyboard.press("Enter")
+
+
+def fill_interview(
+    page, *, headline: str, dek: str, section: str, contributor: str, role: str | None = None
+) -> None:
+    """Type a new interview into the story form as its writer would, without pressing any button:
+    headline, standfirst, a line of body, the section and first credit, the interviewee and the
+    first exchange (the bakers of Yalda)."""
+    page.fill("#id_headline", headline)
+    page.fill("#id_dek", dek)
+    page.locator(".field-body .ProseMirror[contenteditable=true]").focus()
+    page.keyboard.type("The bakery reopened last week after the truce.")
+    page.select_option("#id_kind", "interview")
+    choose(page, "id_section", section)
+    choose(page, "id_bylines-0-contributor", contributor)
+    if role is not None:
+        page.select_option("#id_bylines-0-role", role)
+    page.fill("#id_interview-0-interviewee_name", "Abu Khaled")
+    page.fill("#id_interview-0-interviewee_description", "a baker in Yalda")
+    page.fill("#id_exchanges-0-question", "What does bread cost now?")
+    page.fill("#id_exchanges-0-answer", "Twice what it did [before the siege].")

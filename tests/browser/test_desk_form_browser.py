@@ -6,7 +6,7 @@ import pytest
 
 from articles.models import Article, Autosave, StatusChange
 from articles.roles import EDITOR, REPORTER, sync_roles
-from tests.browser.conftest import login
+from tests.browser.conftest import as_user, fill_interview
 from tests.factories import (
     DEFAULT_PASSWORD,
     ArticleFactory,
@@ -48,25 +48,6 @@ def keep_screenshot(page, artifacts_dir, name: str, near: str | None = None) -> 
     page.screenshot(path=str(artifacts_dir / name))
 
 
-def choose(page, select_id: str, typed: str) -> None:
-    """Pick from an autocomplete list with the keyboard: open it, type, take the first match."""
-    page.locator(f"#{select_id} + .select2 .select2-selection").focus()
-    page.keyboard.press("Enter")
-    page.locator(".select2-search__field").fill(typed)
-    page.locator(".select2-results__option--highlighted", has_text=typed).wait_for()
-    page.keyboard.press("Enter")
-
-
-def as_user(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.js_errors = []
-    page.on("pageerror", lambda error: page.js_errors.append(str(error)))
-    login(page, live_server, username, DEFAULT_PASSWORD)
-    return page
-
-
 def test_an_editor_publishes_a_two_question_interview_in_six_clicks_or_fewer(
     browser, live_server, artifacts_dir
 ):
@@ -100,18 +81,14 @@ def test_an_editor_publishes_a_two_question_interview_in_six_clicks_or_fewer(
 
     click('a.addlink[href$="/admin/articles/article/add/"]', "Add a story")
     page.wait_for_load_state()
-    page.fill("#id_headline", HEADLINE)
-    page.fill("#id_dek", "Bread still reaches the street, at twice the price.")
-    page.locator(".field-body .ProseMirror[contenteditable=true]").focus()
-    page.keyboard.type("The bakery reopened last week after the truce.")
-    page.select_option("#id_kind", "interview")
-    choose(page, "id_section", "Syria")
-    choose(page, "id_bylines-0-contributor", "Moutasem")
-    page.select_option("#id_bylines-0-role", "interviewer")
-    page.fill("#id_interview-0-interviewee_name", "Abu Khaled")
-    page.fill("#id_interview-0-interviewee_description", "a baker in Yalda")
-    page.fill("#id_exchanges-0-question", "What does bread cost now?")
-    page.fill("#id_exchanges-0-answer", "Twice what it did [before the siege].")
+    fill_interview(
+        page,
+        headline=HEADLINE,
+        dek="Bread still reaches the street, at twice the price.",
+        section="Syria",
+        contributor="Moutasem",
+        role="interviewer",
+    )
     click("#exchanges-group .add-row a", "Add another exchange")
     page.fill("#id_exchanges-1-question", "Who still buys it?")
     page.fill("#id_exchanges-1-answer", "Everyone: there is nothing else.")

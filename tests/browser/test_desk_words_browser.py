@@ -2,10 +2,10 @@
 from the desk home (following links under /admin/), looking for what only a programmer would
 say: constraint names, raw workflow step names, app labels, markup shown as text, and times
 labelled "UTC" in a newsroom that is not on UTC. Then the desk home with a reporter's stories
-and notices, and the translation review, are photographed for docs/screenshots/."""
+and notices, and the translation review, are photographed among the test artifacts
+(docs/screenshots/ keeps copies)."""
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -30,7 +30,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 Status = Article.Status
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 MOST_PAGES = 60  # per role: enough for every kind of desk page, not every story's
 
 # Links never followed: signing out, deleting, the second-factor set-up (it would replace the
@@ -192,16 +191,17 @@ def test_the_read_only_text_of_a_submitted_story_reads_as_text_not_markup(browse
     context.close()
 
 
-def test_screenshots_of_the_desk_home_and_the_review_page(browser, live_server, settings):
+def test_screenshots_of_the_desk_home_and_the_review_page(
+    browser, live_server, settings, artifacts_dir
+):
     settings.TIME_ZONE = "Asia/Beirut"
     stories = newsroom()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     login(page, live_server, "rana", DEFAULT_PASSWORD)
     assert "My stories" in page.locator("#content").inner_text()
     assert "Returned to you" in page.locator(".desk-notices").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "desk-home-reporter.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "desk-home-reporter.png"), full_page=True)
     context.close()
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -212,5 +212,5 @@ def test_screenshots_of_the_desk_home_and_the_review_page(browser, live_server, 
         + reverse("admin:articles_article_translation", args=[stories["review"].pk])
     )
     assert "Not reviewed yet" in page.locator("#content").inner_text()
-    page.screenshot(path=str(SCREENSHOTS / "translation-review.png"), full_page=True)
+    page.screenshot(path=str(artifacts_dir / "translation-review.png"), full_page=True)
     context.close()

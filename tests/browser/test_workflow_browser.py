@@ -5,9 +5,8 @@ import pytest
 
 from articles.models import Article, StatusChange
 from articles.roles import EDITOR, REPORTER, TRANSLATOR, sync_roles
-from tests.browser.conftest import login
-from tests.browser.test_desk_form_browser import choose
-from tests.factories import DEFAULT_PASSWORD, ContributorFactory, SectionFactory, UserFactory
+from tests.browser.conftest import as_user, fill_interview
+from tests.factories import ContributorFactory, SectionFactory, UserFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -15,17 +14,6 @@ pytestmark = [
 ]
 
 HEADLINE = "Bakers of Yalda keep the ovens lit"
-
-
-def as_user(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.js_errors = errors
-    login(page, live_server, username, DEFAULT_PASSWORD)
-    return page
 
 
 def change_page(live_server, article) -> str:
@@ -65,18 +53,14 @@ def test_a_translated_interview_goes_from_draft_to_readers_and_a_collision_is_re
     # A reporter writes an interview translated from Arabic, and submits it.
     reporter = as_user(browser, live_server, "rana")
     reporter.goto(f"{live_server.url}/admin/articles/article/add/")
-    reporter.fill("#id_headline", HEADLINE)
-    reporter.fill("#id_dek", "A baker explains how bread still reaches the street.")
-    reporter.locator(".field-body .ProseMirror:visible").click()
-    reporter.keyboard.type("The bakery reopened last week after the truce.")
-    reporter.select_option("#id_kind", "interview")
-    choose(reporter, "id_section", "Syria")
-    choose(reporter, "id_bylines-0-contributor", "Rana")
+    fill_interview(
+        reporter,
+        headline=HEADLINE,
+        dek="A baker explains how bread still reaches the street.",
+        section="Syria",
+        contributor="Rana",
+    )
     reporter.select_option("#id_original_language", "ar")
-    reporter.fill("#id_interview-0-interviewee_name", "Abu Khaled")
-    reporter.fill("#id_interview-0-interviewee_description", "a baker in Yalda")
-    reporter.fill("#id_exchanges-0-question", "What does bread cost now?")
-    reporter.fill("#id_exchanges-0-answer", "Twice what it did [before the siege].")
     save_and_continue(reporter)
     article = Article.objects.get(headline=HEADLINE)
     assert "bakery reopened" in article.body

@@ -1,9 +1,8 @@
 """Writing on the desk in headless Chromium: the body editor (height, spell-check, word count,
 a picture from the library, an embed), and the interview's exchanges (a pasted Q/A block,
 the next exchange from the keyboard, reordering, the originals beside them), with screenshots
-of a 15-question interview at 1280 px and at phone width in docs/screenshots/."""
-
-from pathlib import Path
+of a 15-question interview at 1280 px and at phone width among the test artifacts
+(docs/screenshots/ keeps copies)."""
 
 import pytest
 from django.urls import reverse
@@ -28,8 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def open_form(page, live_server, article) -> None:
@@ -198,7 +195,7 @@ def test_a_bad_paste_says_which_line_and_keeps_the_copy(page, live_server):
 
 @pytest.mark.parametrize(("name", "width", "height"), [("desktop", 1280, 900), ("phone", 390, 844)])
 def test_a_15_question_interview_is_comfortable_at_desktop_and_phone_width(
-    page, live_server, name, width, height
+    page, live_server, artifacts_dir, name, width, height
 ):
     UserFactory(username="nadia", role="Editor")
     article = ArticleFactory(kind=Article.Kind.INTERVIEW, original_language="ar")
@@ -216,10 +213,9 @@ def test_a_15_question_interview_is_comfortable_at_desktop_and_phone_width(
     open_form(page, live_server, article)
     group = page.locator("#exchanges-group")
     group.scroll_into_view_if_needed()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     first = page.locator("#exchanges-0")
     first.scroll_into_view_if_needed()
-    page.screenshot(path=str(SCREENSHOTS / f"interview-exchanges-{name}.png"))
+    page.screenshot(path=str(artifacts_dir / f"interview-exchanges-{name}.png"))
     # Nothing wider than the window; no typed position numbers.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
