@@ -13,9 +13,7 @@ from tests.factories import (
     ExchangeFactory,
     ImageFactory,
     InterviewArticleFactory,
-    SectionFactory,
 )
-from tests.helpers import queries_to_render
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
@@ -161,29 +159,6 @@ def test_lead_image_is_shown_with_its_alt_text(client):
     article = sample_interview(lead_image=ImageFactory(alt_text="Fighters in al-Qadam"))
     html = client.get(article.get_absolute_url()).content.decode()
     assert 'alt="Fighters in al-Qadam"' in html
-
-
-def test_interview_page_query_count_is_fixed_however_many_bylines_tags_and_exchanges(client):
-    small = InterviewArticleFactory(
-        published=True,
-        byline_count=1,
-        exchange_count=5,
-        tags=["a", "b", "c"],
-        section=SectionFactory(),
-        lead_image=ImageFactory(),
-    )
-    large = InterviewArticleFactory(
-        published=True,
-        byline_count=10,
-        exchange_count=50,
-        tags=[f"tag{n}" for n in range(30)],
-        section=SectionFactory(),
-        lead_image=ImageFactory(),
-    )
-    # story (with section, lead image, interview), bylines+contributors, tags, exchanges,
-    # corrections, and the sections of the navigation.
-    assert queries_to_render(client, small.get_absolute_url()) == 6
-    assert queries_to_render(client, large.get_absolute_url()) == 6
 
 
 @pytest.mark.parametrize(

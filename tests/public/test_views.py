@@ -127,28 +127,6 @@ def test_unknown_story_is_not_found_in_the_site_design(client):
     assert "We could not find that page" in response.content.decode()
 
 
-def test_article_page_query_count_is_fixed_however_many_bylines_and_tags(client):
-    section = SectionFactory()
-    small = ArticleFactory(
-        published=True,
-        byline_count=1,
-        tags=["a", "b", "c"],
-        section=section,
-        lead_image=ImageFactory(),
-    )
-    large = ArticleFactory(
-        published=True,
-        byline_count=10,
-        tags=[f"t{n}" for n in range(30)],
-        section=section,
-        lead_image=ImageFactory(),
-    )
-    # story (with section and lead image), bylines with contributors, tags, exchanges,
-    # corrections, and the navigation's sections.
-    assert queries_to_render(client, small.get_absolute_url()) == 6
-    assert queries_to_render(client, large.get_absolute_url()) == 6
-
-
 # The home page ---------------------------------------------------------------------------------
 
 
