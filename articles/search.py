@@ -339,8 +339,16 @@ def match_expression(text: str) -> str | None:
 
 
 class FullTextResults(ArticleQuerySet):
-    """SQLite's ranked matches: the stories of a page, once read, get their snippets from FTS5 in
-    one more query (for the rows of the page only; snippet() over every match would be slow)."""
+    """SQLite's ranked matches, read a page at a time in three steps:
+
+    1. the ids of the page's stories, ranked: the matches joined to the stories through an index
+       that holds what "live now" needs (migration 0017), so that no story's row is read;
+    2. those stories, by primary key, with what a card shows (for_listing);
+    3. their snippets from FTS5 (snippet() over every match would be slow).
+
+    Ranking with every column of the story selected made SQLite read each match's whole row,
+    long texts included, before sorting them.
+    """
 
     match: str = ""
 
@@ -350,10 +358,20 @@ class FullTextResults(ArticleQuerySet):
         return clone
 
     def _fetch_all(self) -> None:
-        fresh = self._result_cache is None
+        if self._result_cache is None and self.match and self._iterable_class is ModelIterable:
+            ranked = list(self.values_list("pk", "rank"))
+            found = Article.objects.filter(pk__in=[pk for pk, _ in ranked]).for_listing()
+            by_pk = {article.pk: article for article in found}
+            page: list[Any] = []
+            for pk, rank in ranked:
+                article: Any = by_pk[pk]
+                article.rank = rank
+                page.append(article)
+            if page:
+                attach_snippets(page, self.match)
+            self._result_cache = page
+            self._prefetch_done = True  # for_listing() fetched the credits and tags
         super()._fetch_all()
-        if fresh and self.match and self._iterable_class is ModelIterable and self._result_cache:
-            attach_snippets(self._result_cache, self.match)
 
 
 def _sqlite(text: str) -> ArticleQuerySet:
@@ -363,8 +381,9 @@ def _sqlite(text: str) -> ArticleQuerySet:
     weights = ", ".join(str(weight) for weight in WEIGHTS)
     results = FullTextResults(model=Article).published()
     results.match = match
-    # Joined to the stories a reader may see now, ranked by bm25() (smaller is better).
-    ranked = results.for_listing().extra(
+    # Joined to the stories a reader may see now, ranked by bm25() (smaller is better). The
+    # stories themselves are read a page at a time (FullTextResults).
+    ranked = results.extra(
         tables=[SEARCH_TABLE],
         where=[f"{SEARCH_TABLE}.rowid = articles_article.id", f"{SEARCH_TABLE} MATCH %s"],
         params=[match],

@@ -41,6 +41,7 @@ from bench.words import (
     Text,
 )
 from interviews.models import Exchange, Interview
+from newsroom.sqlite import refresh_statistics
 
 ARCHIVE_YEARS = 10
 BATCH_SIZE = 1000
@@ -311,6 +312,8 @@ def seed_archive(
     # Every seeded story is in the search index (refreshed batch by batch above); on SQLite its
     # pieces are merged now, as a bulk load should leave it.
     optimize_search_index()
+    # SQLite: the planner's statistics of the archive as it now is (newsroom/sqlite.py).
+    refresh_statistics()
     if connection.vendor == "postgresql":
         # Fresh statistics and visibility map, so the planner sees the archive as a vacuumed
         # production database would (autovacuum gets there too, minutes later). VACUUM cannot

@@ -4,8 +4,8 @@ robots.txt)."""
 import calendar
 from datetime import datetime
 
-from django.db import connection
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -184,17 +184,18 @@ def section_groups() -> list[tuple[Section, list[Article]]]:
     if not sections:
         return []
     live = Article.objects.published().newest_first()
-    per_section = [
-        live.filter(section=section).values("pk")[:STORIES_PER_SECTION] for section in sections
+    # One UNION ALL of small LIMIT subqueries, each a probe of the live-stories-per-section index,
+    # then the few stories by primary key. Each subquery is wrapped in a SELECT of its own, which
+    # is how SQLite allows a LIMIT inside a UNION (an OR of IN subqueries made it read every story:
+    # a second at 10,000).
+    parts = [
+        live.filter(section=section).values("pk")[:STORIES_PER_SECTION].query.sql_with_params()
+        for section in sections
     ]
-    if connection.features.supports_slicing_ordering_in_compound:
-        # PostgreSQL: one UNION ALL of index probes, then the few stories by primary key.
-        newest = Q(pk__in=per_section[0].union(*per_section[1:], all=True))
-    else:
-        # SQLite allows no LIMIT inside a UNION; its archives are small enough to scan.
-        newest = Q(pk__in=[])
-        for ids in per_section:
-            newest |= Q(pk__in=ids)
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS newest_{number}" for number, (sql, _) in enumerate(parts)
+    )
+    newest = Q(pk__in=RawSQL(union, [param for _, params in parts for param in params]))
     stories = (
         Article.objects.filter(newest).select_related("section", "lead_image").without_text()
     ).newest_first()

@@ -163,6 +163,15 @@ def _background_tasks_run_at_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_periodic_sqlite_optimize(monkeypatch):
+    """SQLite's periodic `PRAGMA optimize` (newsroom/sqlite.py) would land, now and then, inside
+    a request whose queries a test counts; tests/newsroom/test_sqlite.py turns it back on."""
+    from newsroom import sqlite
+
+    monkeypatch.setattr(sqlite, "OPTIMIZE_EVERY", 0)
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to a folder of its own and vanish with it."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -49,10 +49,28 @@ def all_tags() -> TagQuerySet:
     return TagQuerySet(Tag)
 
 
+class IsLive(models.Func):
+    """`status IN ('published', 'scheduled')`, with the states written into the SQL.
+
+    Django binds the values of `status__in` as parameters, and SQLite then cannot use the partial
+    indexes whose condition is this one (it matches a partial index's WHERE only against
+    literals), so every reader's list read every story: the home page took a second at 10,000
+    stories. The states are the code's own constants, never anything typed.
+    """
+
+    arity = 1
+    output_field = models.BooleanField()
+
+    @property
+    def template(self) -> str:  # type: ignore[override]  # Func's is a class attribute
+        states = ", ".join(f"'{state}'" for state in LIVE_STATES)
+        return f"%(expressions)s IN ({states})"
+
+
 class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> Self:
         """Stories a reader may see now: published, or scheduled with their time come."""
-        return self.filter(status__in=LIVE_STATES, published_at__lte=timezone.now()).exclude(
+        return self.filter(IsLive("status"), published_at__lte=timezone.now()).exclude(
             status=Article.Status.SCHEDULED, translation_is_stale=True
         )
 
