@@ -198,7 +198,10 @@ def story_item(article: Article, images: dict[int, Image]) -> dict:
         "type": "text",
         "representationtype": "full",
         "profile": "newsroom-story",
-        "version": str(article.version),
+        # Goes up with every save and move of the story (its optimistic-locking version) and
+        # with every correction, which is appended and never rewritten: a partner holding an
+        # older version knows to take this one.
+        "version": str(article.version + len(article.corrections.all())),
         "firstcreated": when(article.published_at or article.created_at),
         "versioncreated": when(version_created(article)),
         "pubstatus": "usable",

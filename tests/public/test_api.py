@@ -313,9 +313,12 @@ def test_etag_and_304_and_a_change_gives_a_new_etag(client, full_story):
         assert again["Access-Control-Allow-Origin"] == "*"
     before = api(client, f"/api/ninjs/{full_story.slug}.json")["ETag"]
     Correction.objects.create(article=full_story, text="A second correction.")
+    version = api(client, f"/api/ninjs/{full_story.slug}.json").data["version"]
+    Correction.objects.create(article=full_story, text="A third correction.")
     after = api(client, f"/api/ninjs/{full_story.slug}.json", HTTP_IF_NONE_MATCH=before)
     assert after.status_code == 200
     assert after["ETag"] != before
+    assert int(after.data["version"]) == int(version) + 1
 
 
 def test_read_only_cors_on_every_answer(client, full_story):
