@@ -28,6 +28,8 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("healthz", views.healthz, name="healthz"),
+    # The wire API for partners and apps (public/api/): stories as IPTC ninjs JSON.
+    path("api/", include("public.api.urls")),
     # Two-factor sign-in steps (accounts/two_factor.py), before the admin's catch-all URLs.
     path("admin/2fa/", include("accounts.two_factor")),
     path("admin/", admin.site.urls),

@@ -15,18 +15,29 @@ from .renditions import renditions_for
 _INLINE_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 
-def render_body(body: str, *, pictures: bool = True) -> SafeString:
+def render_body(
+    body: str,
+    *,
+    pictures: bool = True,
+    images: dict[int, Image] | None = None,
+    players: bool | None = None,
+) -> SafeString:
     """The stored (sanitised) body with its pictures and embeds made into reader markup.
 
     All of the body's pictures are read in one query, whatever their number, and none when it
-    has none. With `pictures` False (feeds) pictures are left out and embeds are plain links.
+    has none; a caller rendering many bodies reads them all at once and passes them as `images`
+    (pictures_of_bodies()). With `pictures` False (feeds) pictures are left out and embeds are
+    plain links; `players` False keeps the pictures but makes embeds plain links (the wire API:
+    a partner's page has no player of ours).
     """
+    if players is None:
+        players = pictures
     body = body or ""
     if "data-image" in body:
-        images = {}
-        if pictures:
-            ids = body_media.picture_ids(body)
-            images = Image.objects.in_bulk(ids)
+        if not pictures:
+            images = {}
+        elif images is None:
+            images = pictures_of_bodies([body])
 
         def picture(match: re.Match) -> str:
             attributes = body_media._attributes(match.group(0))
@@ -59,11 +70,20 @@ def render_body(body: str, *, pictures: bool = True) -> SafeString:
             player = reverse("articles:embed", args=[found.provider.key, found.item])
             return render_to_string(
                 "includes/body_embed.html",
-                {"embed": found, "player": player if pictures else ""},
+                {"embed": found, "player": player if players else ""},
             )
 
         body = body_media._FIGURE.sub(embed, body)
     return mark_safe(body)  # sanitised on save; what is added here is escaped by its template
+
+
+def pictures_of_bodies(bodies: list[str]) -> dict[int, Image]:
+    """The library pictures of all of these bodies, in one query (none if they have none)."""
+    ids: set[int] = set()
+    for body in bodies:
+        if "data-image" in (body or ""):
+            ids.update(body_media.picture_ids(body))
+    return Image.objects.in_bulk(list(ids)) if ids else {}
 
 
 def has_embeds(body: str) -> bool:

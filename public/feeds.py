@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
@@ -18,15 +18,49 @@ from articles.text import clean_values
 from interviews.markup import answer_html
 
 from .body import render_body
-from .templatetags.bylines import authors_of, format_byline
+from .templatetags.bylines import authors_of, contributors_of, format_byline, translators_of
 
 FEED_SIZE = 30
+
+DUBLIN_CORE = "http://purl.org/dc/elements/1.1/"
+
+
+class CreditedRssFeed(Rss201rev2Feed):
+    """RSS 2.0 whose items name their writers as the author (dc:creator, as Django writes it)
+    and their translators, photographers and editors as dc:contributor (articles/credits.py)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, _link in item.get("contributors") or ():
+            handler.addQuickElement("dc:contributor", name, {"xmlns:dc": DUBLIN_CORE})
+
+
+class CreditedAtomFeed(Atom1Feed):
+    """Atom whose entries have an <author> for each writer and a <contributor> for each
+    translator, photographer and editor (articles/credits.py)."""
+
+    def add_item_elements(self, handler, item):
+        authors = item.get("authors") or ()
+        if authors:  # written below, one element each, instead of Django's single author
+            item = {**item, "author_name": None}
+        super().add_item_elements(handler, item)
+        for element, people in (("author", authors), ("contributor", item.get("contributors"))):
+            for name, link in people or ():
+                handler.startElement(element, {})
+                handler.addQuickElement("name", name)
+                handler.addQuickElement("uri", link)
+                handler.endElement(element)
+
+
+def _named(people) -> tuple[tuple[str, str], ...]:
+    return tuple((person.name, f"{site_url()}/contributors/{person.slug}/") for person in people)
 
 
 class LatestFeed(Feed):
     """The newest published stories, with their full text and everyone credited."""
 
     description_template = None
+    feed_type: type[Rss201rev2Feed | Atom1Feed] = CreditedRssFeed
 
     def title(self, obj: Any):
         return f"{settings.SITE_NAME}: latest stories"
@@ -98,11 +132,15 @@ class LatestFeed(Feed):
         return [tag.name for tag in item.tags.all()]
 
     def item_extra_kwargs(self, item: Article) -> dict:
-        return {"byline": format_byline(item)}
+        return {
+            "byline": format_byline(item),
+            "authors": _named(authors_of(item)),
+            "contributors": _named([*translators_of(item), *contributors_of(item)]),
+        }
 
 
 class LatestAtomFeed(LatestFeed):
-    feed_type = Atom1Feed
+    feed_type = CreditedAtomFeed
     subtitle = LatestFeed.description
 
 
@@ -124,7 +162,7 @@ class SectionFeed(LatestFeed):
 
 
 class SectionAtomFeed(SectionFeed):
-    feed_type = Atom1Feed
+    feed_type = CreditedAtomFeed
     subtitle = SectionFeed.description
 
 
@@ -146,5 +184,5 @@ class TagFeed(LatestFeed):
 
 
 class TagAtomFeed(TagFeed):
-    feed_type = Atom1Feed
+    feed_type = CreditedAtomFeed
     subtitle = TagFeed.description

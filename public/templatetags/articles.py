@@ -18,7 +18,7 @@ from public.body import has_embeds as body_has_embeds
 from public.body import render_body
 from public.renditions import renditions_for
 
-from .bylines import authors_of
+from .bylines import authors_of, contributors_of, translators_of
 
 register = template.Library()
 
@@ -50,6 +50,13 @@ def image_url(image: Image | None, width: int = 1280) -> str:
     return absolute(found.default(width).url) if found else ""
 
 
+def people_json_ld(people) -> list[dict]:
+    return [
+        {"@type": "Person", "name": person.name, "url": absolute(f"/contributors/{person.slug}/")}
+        for person in people
+    ]
+
+
 @register.simple_tag
 def news_article_json_ld(article: Article) -> SafeString:
     """schema.org NewsArticle for `article`, in a <script> that its text cannot break out of."""
@@ -64,14 +71,11 @@ def news_article_json_ld(article: Article) -> SafeString:
         "datePublished": article.published_at.isoformat() if article.published_at else None,
         "dateModified": article.updated_at.isoformat() if article.updated_at else None,
         "inLanguage": "en",
-        "author": [
-            {
-                "@type": "Person",
-                "name": person.name,
-                "url": absolute(f"/contributors/{person.slug}/"),
-            }
-            for person in authors_of(article)
-        ],
+        # Each credit as what it is (articles/credits.py): writers are the authors, a
+        # translator is the translator, a photographer or an editor a contributor.
+        "author": people_json_ld(authors_of(article)),
+        "translator": people_json_ld(translators_of(article)),
+        "contributor": people_json_ld(contributors_of(article)),
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,

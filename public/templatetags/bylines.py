@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django import template
 
+from articles.credits import CreditKind, credited
 from articles.models import Article, Byline, Contributor
 
 register = template.Library()
@@ -63,11 +64,18 @@ def format_byline(article: Article) -> str:
 
 
 def authors_of(article: Article) -> list[Contributor]:
-    """Everyone credited, in byline order, once each: the authors named in feeds and JSON-LD."""
-    people: list[Contributor] = []
-    for credit in credits_for(article):
-        people += [c for c in credit.contributors if c not in people]
-    return people
+    """Who wrote the story (articles/credits.py): the authors named in feeds and JSON-LD.
+    Translators and photographers are named there as what they are, not as authors."""
+    return credited(article, CreditKind.AUTHOR)
+
+
+def translators_of(article: Article) -> list[Contributor]:
+    return credited(article, CreditKind.TRANSLATOR)
+
+
+def contributors_of(article: Article) -> list[Contributor]:
+    """Everyone else credited: photographers and editors."""
+    return credited(article, CreditKind.CONTRIBUTOR)
 
 
 @register.inclusion_tag("includes/byline.html")
