@@ -1,10 +1,15 @@
 """A shareable preview in headless Chromium: an editor signs in to the desk, makes a link to a
 draft, and someone with no account opens it in a browser that has never seen the site."""
 
+import os
+from pathlib import Path
+
 import pytest
 
+from articles import changes, previews
 from articles.models import PreviewLink, PreviewOpening
 from articles.roles import EDITOR, REPORTER, sync_roles
+from tests.browser import test_accessibility as accessibility
 from tests.browser.conftest import login
 from tests.factories import DEFAULT_PASSWORD, ArticleFactory, UserFactory
 
@@ -84,3 +89,33 @@ def test_an_editor_shares_a_draft_and_a_browser_without_a_session_opens_it(
     reader.screenshot(path=str(artifacts_dir / "preview-revoked.png"))
     outside.close()
     desk.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    path = Path(os.environ.get("AXE_CORE_PATH", accessibility.DEFAULT_AXE))
+    if not path.is_file():
+        pytest.skip(f"axe-core not found at {path} (see tests/browser/test_accessibility.py)")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("scheme", "width"), accessibility.SCHEMES_AND_WIDTHS, ids=str)
+def test_the_preview_pages_pass_axe(browser, live_server, axe, scheme, width):
+    """The banner is a named region with text that passes contrast, in both colour schemes and
+    on a phone; the original-language preview and the page of a link that opens nothing too."""
+    editor = UserFactory(username="omar", role=EDITOR)
+    article = ArticleFactory(
+        headline=HEADLINE,
+        body=f"<p>{BODY}</p>",
+        original_language="ar",
+        source_headline="معبر اليرموك يفتح من جديد",
+        source_body="قال مسؤولان إن المعبر سيفتح يوم الأحد.",
+    )
+    link = changes.create_preview_link(article, by=editor)
+    address = f"{live_server.url}{previews.preview_path(link)}"
+    pages = {
+        "preview": (address, 200),
+        "preview of the original": (f"{address}original/", 200),
+        "preview not available": (f"{live_server.url}/preview/not-a-token/", 404),
+    }
+    assert accessibility.axe_failures(browser, axe, scheme, width, pages) == {}
