@@ -17,11 +17,14 @@ What the page must never do, and where that is made sure of:
 Each opening is one PreviewOpening row with its time and nothing about who opened it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import wraps
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
@@ -67,19 +70,16 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 def _story(request: HttpRequest, token: str) -> tuple[Article, Preview] | HttpResponse:
     """The story `token` opens now, recording the opening; or the 404 page."""
-    # The primary, not a replica: a link made a moment ago must open, and show the text saved a
-    # moment ago (newsroom/routers.py sends a reader's reads to a replica otherwise).
-    with reading_from_the_primary():
-        link = previews.active_link(token)
-        if link is None:
-            return _not_found(request)
-        article = (
-            Article.objects.for_page().prefetch_related("corrections").filter(pk=link.article_id)
-        ).first()
-        if article is None or not _preview_allowed(article):
-            return _not_found(request)
-        if request.method == "GET":
-            previews.record_opening(link)
+    link = previews.active_link(token)
+    if link is None:
+        return _not_found(request)
+    article = (
+        Article.objects.for_page().prefetch_related("corrections").filter(pk=link.article_id)
+    ).first()
+    if article is None or not _preview_allowed(article):
+        return _not_found(request)
+    if request.method == "GET":
+        previews.record_opening(link)
     preview = Preview(
         path=reverse("articles:preview", args=[token]),
         original_path=reverse("articles:preview-original", args=[token]),
@@ -88,7 +88,24 @@ def _story(request: HttpRequest, token: str) -> tuple[Article, Preview] | HttpRe
     return article, preview
 
 
+def _from_the_primary(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every read of the view, its template's included, from the primary database: a link made a
+    moment ago must open, and show the text saved a moment ago (newsroom/routers.py sends a
+    reader's reads to a replica otherwise, which may not have replayed either yet)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        with reading_from_the_primary():
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+                response.render()
+            return response
+
+    return wrapper
+
+
 @require_safe
+@_from_the_primary
 def preview(request: HttpRequest, token: str) -> HttpResponse:
     """The story as its public page shows it, with the "Not published" banner."""
     found = _story(request, token)
@@ -103,6 +120,7 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
+@_from_the_primary
 def preview_original(request: HttpRequest, token: str) -> HttpResponse:
     """The original-language text of a translated story, from the same link."""
     found = _story(request, token)

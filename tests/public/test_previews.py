@@ -270,3 +270,19 @@ def test_a_deleted_storys_link_shows_nothing(reader, link, draft, editor):
     path = path_of(link)
     changes.delete_story(draft, by=editor)
     assert_shows_nothing_of(reader.get(path), draft)
+
+
+def test_it_reads_from_the_primary_database(reader, link, monkeypatch):
+    """With read replicas, a link made a moment ago opens, showing the text saved a moment ago."""
+    from articles.primary import is_primary_only
+
+    seen = []
+    looked_up = previews.active_link
+
+    def active_link(token):
+        seen.append(is_primary_only())
+        return looked_up(token)
+
+    monkeypatch.setattr(previews, "active_link", active_link)
+    assert reader.get(path_of(link)).status_code == 200
+    assert seen == [True]
