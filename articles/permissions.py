@@ -256,6 +256,39 @@ def can_add_correction(user: User, article: Article | None) -> bool:
     )
 
 
+def can_share_preview(user: User, article: Article | None, *, visible: bool | None = None) -> bool:
+    """May `user` make a preview link of `article`, showing its latest saved text to someone
+    without an account?
+
+    Editors, for any story; a reporter, for their own stories (created or credited), in any state
+    they can follow them in. A translator only for a story they are credited on and may open in
+    the desk: sharing the translation they worked on with the original's source, say, but never
+    a story that was merely handed to them for review. No one shares a withdrawn story: its link
+    would show nothing. (`visible`: can_view_article's answer, when the caller already has it.)
+    """
+    if article is None or article.status == Status.WITHDRAWN:
+        return False
+    return can_revoke_preview(user, article, visible=visible)
+
+
+def can_revoke_preview(user: User, article: Article | None, *, visible: bool | None = None) -> bool:
+    """May `user` close the preview links of `article`? Whoever may share it, and for a withdrawn
+    story whoever could have shared it before."""
+    if article is None or article.pk is None or not user.is_active:
+        return False
+    if is_editor(user):
+        return True
+    if not user.has_perm("articles.view_article"):
+        return False
+    if not (
+        user.has_perm("articles.submit_article") or user.has_perm("articles.review_translation")
+    ):
+        return False
+    if not is_own(article, user):
+        return False
+    return can_view_article(user, article) if visible is None else visible
+
+
 def history_horizon(user: User, article: Article) -> datetime | None:
     """From when `user` may read a story's revisions: None for all of them (editors, and the
     story's own reporters), else the moment it first left draft (what a translator was given)."""

@@ -5,7 +5,7 @@ Feeds are cached and answer conditional requests like the pages (articles.cachin
 
 from django.urls import path
 
-from . import feeds, views
+from . import feeds, previews, views
 from .caching import public_page
 
 app_name = "articles"
@@ -16,6 +16,9 @@ urlpatterns = [
     path("sections/<slug:slug>/", views.section_detail, name="section"),
     path("tags/<slug:slug>/", views.tag_detail, name="tag"),
     path("contributors/<slug:slug>/", views.contributor_detail, name="contributor"),
+    # Shareable previews: never cached, never indexed (public/previews.py).
+    path("preview/<str:token>/", previews.preview, name="preview"),
+    path("preview/<str:token>/original/", previews.preview_original, name="preview-original"),
     path("embed/<str:provider>/<path:item>/", views.embed_player, name="embed"),
     path("archive/<int:year>/<int:month>/", views.archive_month, name="archive"),
     path("feeds/latest.rss", public_page(feeds.LatestFeed()), name="feed-rss"),

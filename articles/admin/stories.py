@@ -35,6 +35,7 @@ from .history import HistoryViews
 from .inlines import BylineInline, CorrectionInline, ExchangeInline, InterviewInline
 from .kept import kept_text
 from .notices import NoticeViews
+from .previews import PreviewViews
 from .readable import READ_ONLY_BODY, ReadableText, readable_names
 from .review import TranslationReviewViews
 from .writing import WritingViews
@@ -53,6 +54,7 @@ class ArticleAdmin(
     HistoryViews,
     TranslationReviewViews,
     NoticeViews,
+    PreviewViews,
     ReadableText,
 ):
     form = ArticleAdminForm
@@ -283,6 +285,7 @@ class ArticleAdmin(
         context = dict(extra_context or {})
         if obj is not None:
             context.update(self._desk_context(request, obj))
+            context.update(self.preview_links_context(request, obj))
             if self.has_change_permission(request, obj):
                 context.update(self.form_moves(request, obj))
             context.update(self._form_extras(request, obj))
@@ -392,6 +395,16 @@ class ArticleAdmin(
                 name="articles_article_translation",
             ),
             path("<int:pk>/preview/", view(self.preview_view), name="articles_article_preview"),
+            path(
+                "<int:pk>/preview-links/",
+                view(self.create_preview_view),
+                name="articles_article_preview_create",
+            ),
+            path(
+                "<int:pk>/preview-links/revoke/",
+                view(self.revoke_preview_view),
+                name="articles_article_preview_revoke",
+            ),
             path("autosave/", view(self.autosave_view), name="articles_article_autosave_new"),
             path("<int:pk>/autosave/", view(self.autosave_view), name="articles_article_autosave"),
         ]

@@ -29,6 +29,7 @@ The door is a package by concern, and everything public is imported here, so cal
 - parts.py: writing a story's credits, interviewee and exchanges;
 - tags.py: adding, renaming, merging and deleting tags;
 - library.py: sections, contributors and images;
+- previews.py: making and revoking a story's shareable preview links;
 - guard.py: WriteGuard and WriteGuardMiddleware.
 """
 
@@ -51,6 +52,7 @@ from .guard import (
     guarded_tables,
 )
 from .library import delete_library_item, save_library_item, stories_showing
+from .previews import create_preview_link, revoke_preview_link
 from .signals import announce, announce_restored_archive, picture_saved, story_changed
 from .stories import (
     Status,
@@ -108,6 +110,7 @@ __all__ = [
     "changed_parts",
     "claim_version",
     "confirm_translation",
+    "create_preview_link",
     "create_story",
     "create_tag",
     "delete_library_item",
@@ -123,6 +126,7 @@ __all__ = [
     "picture_saved",
     "rename_tag",
     "restore_revision",
+    "revoke_preview_link",
     "save_library_item",
     "state_of",
     "stories_showing",

@@ -20,12 +20,15 @@ from ..models import (
     Contributor,
     Correction,
     Image,
+    PreviewLink,
     Section,
     StatusChange,
 )
 from .bookkeeping import is_inside
 
-# The tables only the door writes: stories, their parts, their history and audit, the library.
+# The tables only the door writes: stories, their parts, their history and audit, the library,
+# and the preview links that open a story to someone outside the newsroom. (A preview link's
+# openings, PreviewOpening, are written by the reader's own request and are not guarded.)
 GUARDED_MODELS: tuple[type[models.Model], ...] = (
     Article,
     Byline,
@@ -39,6 +42,7 @@ GUARDED_MODELS: tuple[type[models.Model], ...] = (
     Interview,
     Tag,
     TaggedItem,
+    PreviewLink,
 )
 
 

@@ -9,12 +9,14 @@ Article` works whichever module defines it; the app label and table names are th
 - stories.py: Article, its QuerySet, kinds and states, Byline, TagQuerySet and all_tags;
 - records.py: StatusChange, Correction, ReviewedSegment, AuditEntry, and the revisions;
 - notices.py: Notice, what the desk tells a reporter about their stories;
-- autosaves.py: Autosave, what a person typed into the story form and has not saved.
+- autosaves.py: Autosave, what a person typed into the story form and has not saved;
+- previews.py: PreviewLink and PreviewOpening, a story shared before it is published.
 """
 
 from .autosaves import Autosave
 from .library import Contributor, ContributorQuerySet, Image, Section
 from .notices import Notice, NoticeKind, SentEmail
+from .previews import PreviewLink, PreviewOpening
 from .records import (
     AUDIT_ACTIONS,
     AuditEntry,
@@ -56,6 +58,8 @@ __all__ = [
     "Image",
     "Notice",
     "NoticeKind",
+    "PreviewLink",
+    "PreviewOpening",
     "ReviewedSegment",
     "RevisionTags",
     "Section",

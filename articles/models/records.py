@@ -130,6 +130,8 @@ AUDIT_ACTIONS = {
     "library.change": "Library item changed",
     "library.delete": "Library item deleted",
     "archive.restore": "Archive restored",
+    "preview.create": "Preview link made",
+    "preview.revoke": "Preview link revoked",
 }
 
 

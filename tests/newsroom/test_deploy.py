@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -302,3 +303,16 @@ def test_the_app_servers_trust_one_proxy_hop_for_the_sign_in_address():
     # (newsroom/security.py client_ip), not nginx's, so a lockout is per reader, not global.
     assert re.search(r"^TRUSTED_PROXY_COUNT=1$", (DEPLOY / "stack.sh").read_text(), re.MULTILINE)
     assert "TRUSTED_PROXY_COUNT=1" in (DEPLOY / "systemd" / "newsroom.service").read_text()
+
+
+def test_gunicorn_keeps_shareable_previews_out_of_its_access_log():
+    """Preview openings are recorded by when, never by who: no access line for /preview/."""
+    from types import SimpleNamespace
+
+    logger_class = load_gunicorn_config()["logger_class"]
+    logger = logger_class.__new__(logger_class)
+    seen = []
+    with mock.patch("gunicorn.glogging.Logger.access", lambda *args: seen.append(args[3])):
+        for path in ("/preview/abc.def/", "/articles/a-story/"):
+            logger.access(SimpleNamespace(), SimpleNamespace(), {"PATH_INFO": path}, None)
+    assert [environ["PATH_INFO"] for environ in seen] == ["/articles/a-story/"]

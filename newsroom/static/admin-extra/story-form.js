@@ -294,6 +294,29 @@
     }
   }
 
+  // Preview links: "Copy" puts a link's address on the clipboard (the box stays selectable
+  // for browsers that refuse the clipboard).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy]");
+    if (!button) {
+      return;
+    }
+    var box = document.getElementById(button.getAttribute("data-copy"));
+    if (!box) {
+      return;
+    }
+    box.select();
+    var done = function () {
+      button.textContent = "Copied";
+      window.setTimeout(function () {
+        button.textContent = "Copy";
+      }, 2000);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(box.value).then(done, function () {});
+    }
+  });
+
   // After the admin's own scripts (inlines, the editor) have set up the form's fields.
   if (document.readyState === "complete") {
     start();

@@ -38,8 +38,10 @@ ROLES = {
 # The queries of the story form, whatever the number of credits and exchanges. The session,
 # the user, their second factor and their permissions (5); the story with its credits and tags
 # (3); the checklist, the autosave, the visibility; each inline's rows; the section; the status
-# history. A translator's form also reads what was reviewed of the translation.
-FORM_QUERIES = {"editor": 20, "reporter": 21, "translator": 23}
+# history; the story's open preview links with their openings (for those who may share it). A
+# translator's form also reads what was reviewed of the translation, and whether they are
+# credited on the story (who may share a preview).
+FORM_QUERIES = {"editor": 21, "reporter": 22, "translator": 24}
 LIST_QUERIES = 10
 
 

@@ -8,6 +8,7 @@ refuse the same archives on both.
 """
 
 import zipfile
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -18,13 +19,14 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.two_factor import check_code, replace_recovery_codes
 from articles import backups
 from articles.backups import DATA, export_archive, written_tables
-from articles.models import Article, Autosave, ReviewedSegment
+from articles.models import Article, Autosave, PreviewLink, PreviewOpening, ReviewedSegment
 from articles.roles import EDITOR
 from articles.search import SEARCH_TABLE, search_articles
 from public import caching
@@ -212,6 +214,14 @@ def test_a_row_in_any_table_a_restore_writes_refuses_it_and_names_the_table(news
     )
     # Unsaved typing is kept in an archive too: a restore must not lose it.
     Autosave.objects.create(user=editor, key=str(newsroom.pk), article=newsroom, data={})
+    # A preview link shared with a source, and its one opening.
+    link = PreviewLink.objects.create(
+        article=newsroom,
+        key="a-key-for-the-archive",
+        created_by=editor,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    PreviewOpening.objects.create(link=link)
     path = tmp_path / "backup.zip"
     export_archive(path)
     counts = table_counts()
