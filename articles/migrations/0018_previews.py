@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0016_search_original_text'),
+        ('articles', '0017_search_live_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
