@@ -171,7 +171,7 @@ def test_two_readers_both_reach_the_view_and_the_page_cache_keeps_nothing(link, 
     assert PreviewOpening.objects.filter(link=link).count() == 2
     request = RequestFactory().get(path_of(link))
     version = caching.current_version()
-    assert cache.get(caching._page_key(request, version)) is None
+    assert cache.get(caching.page_key(request, version)) is None
     assert caching.lookup(request) == (version, None)
 
 
