@@ -256,6 +256,29 @@ def can_add_correction(user: User, article: Article | None) -> bool:
     )
 
 
+def may_translate_corrections(user: User) -> bool:
+    """Is `user` one of those who write corrections' original-language text (on some story)?"""
+    return is_editor(user) or bool(user.is_active and user.has_perm("articles.review_translation"))
+
+
+def can_translate_correction(user: User, article: Article | None) -> bool:
+    """May `user` write the original-language text of a correction on `article`?
+
+    Only a translated story has an original language to write it in. Editors may; so may a
+    translator, on the translated stories translators work on (visible_articles: any translated
+    story once submitted, as with the source text itself); a reporter writes no correction.
+    """
+    if article is None or article.pk is None or not article.is_translated:
+        return False
+    if is_editor(user):
+        return True
+    return bool(
+        may_translate_corrections(user)
+        and article.status != Status.DRAFT
+        and can_view_article(user, article)
+    )
+
+
 def history_horizon(user: User, article: Article) -> datetime | None:
     """From when `user` may read a story's revisions: None for all of them (editors, and the
     story's own reporters), else the moment it first left draft (what a translator was given)."""

@@ -38,8 +38,9 @@ ROLES = {
 # The queries of the story form, whatever the number of credits and exchanges. The session,
 # the user, their second factor and their permissions (5); the story with its credits and tags
 # (3); the checklist, the autosave, the visibility; each inline's rows; the section; the status
-# history. A translator's form also reads what was reviewed of the translation.
-FORM_QUERIES = {"editor": 20, "reporter": 21, "translator": 23}
+# history. A translator's form also reads what was reviewed of the translation, and the story's
+# corrections, for their original-language text.
+FORM_QUERIES = {"editor": 20, "reporter": 21, "translator": 24}
 LIST_QUERIES = 10
 
 
