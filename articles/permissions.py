@@ -9,7 +9,8 @@ here add the story and its state:
 - a reporter edits only their own stories, and only while they are drafts; when a story goes
   live (its publication time) is the desk's decision, never the writer's;
 - a translator edits the source text and the translation, and only while the story is in
-  translation review.
+  translation review; and writes the original-language text of a translated story's public
+  corrections (can_translate_correction) whenever they may open the story.
 
 The state itself is never a field anyone edits: articles.workflow.transition() moves it.
 """

@@ -78,7 +78,7 @@ def corrections_html(article: Article) -> str:
     if not corrections:
         return ""
     lines = [
-        f"<li><time datetime=\"{c.created_at.isoformat()}\">"
+        f'<li><time datetime="{c.created_at.isoformat()}">'
         f"{timezone.localtime(c.created_at):%-d %B %Y}</time>: {escape(c.text)}</li>"
         for c in corrections
     ]

@@ -125,7 +125,6 @@ class TranslationReviewViews(StoryAdminBase):
             self.message_user(request, "The original text is attached.", messages.SUCCESS)
         return redirect("admin:articles_article_translation", pk=pk)
 
-
     def correction_original_view(self, request, pk, correction_pk):
         """The original-language text of one of the story's public corrections, saved through
         the door (translators and editors; articles/permissions.py decides)."""

@@ -49,8 +49,10 @@ def test_an_editor_writes_the_original_text_cleaned_audited_and_announced(editor
     assert correction.source_text == ARABIC  # control characters gone, trimmed
     assert heard == [frozenset({"corrections"})]
     entry = AuditEntry.objects.filter(action="correction.translate").get()
-    assert entry.by == editor and entry.article_id == correction.article_id
-    assert ARABIC in entry.comment and "Arabic" in entry.comment
+    assert entry.by == editor
+    assert entry.article_id == correction.article_id
+    assert ARABIC in entry.comment
+    assert "Arabic" in entry.comment
     assert entry.get_action_display() == "Correction translated"
 
 
@@ -127,7 +129,8 @@ def test_a_text_changed_since_it_was_loaded_is_refused_naming_what_it_says(edito
     correction = corrected(translated_story(), editor)
     changes.translate_correction(correction, text=ARABIC, by=editor)
     message = refused(correction, translator, text="نصي", loaded_text="")
-    assert ARABIC in message and "نصي" in message
+    assert ARABIC in message
+    assert "نصي" in message
     changes.translate_correction(correction, text="نصي", by=translator, loaded_text=ARABIC)
     assert Correction.objects.get(pk=correction.pk).source_text == "نصي"
 

@@ -60,10 +60,7 @@ def test_the_original_page_shows_the_correction_in_the_original_language(client,
     article = translated_story()
     correction = correct(article, editor, source_text=ARABIC)
     html = client.get(original_url(article)).content.decode()
-    assert (
-        f'<li id="correction-{correction.pk}">'
-        in html
-    )
+    assert f'<li id="correction-{correction.pk}">' in html
     assert f'<span class="correction__text" lang="ar" dir="rtl">{ARABIC}</span>' in html
     assert ENGLISH not in html
 
@@ -199,7 +196,8 @@ def test_the_atom_feed_dates_a_corrected_story_by_its_latest_correction(client, 
     feed = parse(client, "/feeds/latest.atom")
     (entry,) = [e for e in feed.entries if e.title == "A corrected story"]
     assert datetime(*entry.updated_parsed[:6], tzinfo=UTC) == later.astimezone(UTC)
-    assert ENGLISH in entry.summary and "Earlier." in entry.summary
+    assert ENGLISH in entry.summary
+    assert "Earlier." in entry.summary
     # The feed's own updated time follows.
     assert datetime(*feed.feed.updated_parsed[:6], tzinfo=UTC) == later.astimezone(UTC)
 
@@ -250,7 +248,8 @@ def test_the_corrections_page_lists_newest_first_linked_dated(client, editor):
     assert html.index("Corrected last.") < html.index("Corrected first.")
     assert f'<a href="{new.get_absolute_url()}#correction-{first.pk}">New story</a>' in html
     assert 'Corrected <time datetime="2026-12-03T09:30:00+00:00">3 December 2026</time>' in html
-    assert '<html lang="en">' in html and html.count("<h1") == 1
+    assert '<html lang="en">' in html
+    assert html.count("<h1") == 1
 
 
 def test_only_the_corrections_of_stories_readers_can_read(client, editor):
@@ -286,13 +285,16 @@ def test_the_corrections_page_is_paginated_twenty_at_a_time(client, editor):
         correct(article, editor, text=f"Correction number {n}.", at=DECEMBER_3 + timedelta(hours=n))
     first = client.get("/corrections/").content.decode()
     assert first.count('class="correction-list__item"') == 20
-    assert "Correction number 24." in first and "Correction number 5." in first
+    assert "Correction number 24." in first
+    assert "Correction number 5." in first
     assert "Correction number 4." not in first
     assert 'rel="next" href="?page=2"' in first
     second = client.get("/corrections/?page=2").content.decode()
     assert second.count('class="correction-list__item"') == 5
-    assert "Correction number 4." in second and "Correction number 0." in second
-    assert 'rel="prev" href="?page=1"' in second and 'rel="next"' not in second
+    assert "Correction number 4." in second
+    assert "Correction number 0." in second
+    assert 'rel="prev" href="?page=1"' in second
+    assert 'rel="next"' not in second
     assert client.get("/corrections/?page=3").status_code == 404
 
 
