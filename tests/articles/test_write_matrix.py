@@ -6,7 +6,8 @@ publication time, a correction), a correction's original-language text, paste co
 import_story naming the story's address, restoring a revision, deleting, each workflow button and
 the bulk publish, the translation review's confirm, and the tag admin's rename, merge and delete.
 The people: the reporter who owns the story, another reporter, a translator, an editor, a member
-of staff with no role, and nobody signed in. The states: all seven. Every story here is translated, so that the translator's paths mean something.
+of staff with no role, and nobody signed in. The states: all seven. Every story here is
+translated, so that the translator's paths mean something.
 
 For each case the rows of every story table are compared before and after: a change where the
 table below expects one, none anywhere else. Where the person may not open the story, the answer
