@@ -287,7 +287,8 @@ def translate_correction(
     language = before.original_language_name
     comment = f"{language}: {text}" if text else f"{language} text removed"
     audit("correction.translate", by=by, article=before, changed=["corrections"], comment=comment)
-    announce([before.pk], {"corrections"})
+    # Not "corrections": the story is not corrected again, and its reporters are not told so.
+    announce([before.pk], {"correction_original"})
     return current
 
 

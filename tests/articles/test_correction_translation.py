@@ -47,7 +47,7 @@ def test_an_editor_writes_the_original_text_cleaned_audited_and_announced(editor
         changes.story_changed.disconnect(listen)
     correction.refresh_from_db()
     assert correction.source_text == ARABIC  # control characters gone, trimmed
-    assert heard == [frozenset({"corrections"})]
+    assert heard == [frozenset({"correction_original"})]
     entry = AuditEntry.objects.filter(action="correction.translate").get()
     assert entry.by == editor
     assert entry.article_id == correction.article_id
@@ -216,3 +216,14 @@ def test_the_date_on_the_desk_is_the_corrections(editor_client, editor):
         reverse("admin:articles_article_change", args=[correction.article_id])
     ).content.decode()
     assert "<strong>3 December 2026</strong> (English)" in html
+
+
+def test_the_reporter_is_not_told_again_that_the_story_was_corrected(editor, reporter):
+    from articles.models import Notice
+
+    article = translated_story(created_by=reporter)
+    correction = corrected(article, editor)
+    told = Notice.objects.filter(user=reporter).count()
+    assert told == 1
+    changes.translate_correction(correction, text=ARABIC, by=editor)
+    assert Notice.objects.filter(user=reporter).count() == told
