@@ -9,7 +9,8 @@ here add the story and its state:
 - a reporter edits only their own stories, and only while they are drafts; when a story goes
   live (its publication time) is the desk's decision, never the writer's;
 - a translator edits the source text and the translation, and only while the story is in
-  translation review.
+  translation review; and writes the original-language text of a translated story's public
+  corrections (can_translate_correction) whenever they may open the story.
 
 The state itself is never a field anyone edits: articles.workflow.transition() moves it.
 """
@@ -287,6 +288,29 @@ def can_revoke_preview(user: User, article: Article | None, *, visible: bool | N
     if not is_own(article, user):
         return False
     return can_view_article(user, article) if visible is None else visible
+
+
+def may_translate_corrections(user: User) -> bool:
+    """Is `user` one of those who write corrections' original-language text (on some story)?"""
+    return is_editor(user) or bool(user.is_active and user.has_perm("articles.review_translation"))
+
+
+def can_translate_correction(user: User, article: Article | None) -> bool:
+    """May `user` write the original-language text of a correction on `article`?
+
+    Only a translated story has an original language to write it in. Editors may; so may a
+    translator, on the translated stories translators work on (visible_articles: any translated
+    story once submitted, as with the source text itself); a reporter writes no correction.
+    """
+    if article is None or article.pk is None or not article.is_translated:
+        return False
+    if is_editor(user):
+        return True
+    return bool(
+        may_translate_corrections(user)
+        and article.status != Status.DRAFT
+        and can_view_article(user, article)
+    )
 
 
 def history_horizon(user: User, article: Article) -> datetime | None:

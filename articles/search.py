@@ -276,7 +276,7 @@ def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
     """
     if "restore" in changed:
         rebuild_search_index()
-    elif article_ids and changed - {"status", "corrections", "review"}:
+    elif article_ids and changed - {"status", "corrections", "correction_original", "review"}:
         ids = sorted(article_ids)
         for start in range(0, len(ids), REFRESH_BATCH):
             refresh_search_vectors(ids[start : start + REFRESH_BATCH])

@@ -17,6 +17,7 @@ from articles.site_address import site_url
 from articles.text import clean_values
 from interviews.markup import answer_html
 
+from . import corrections
 from .body import render_body
 from .templatetags.bylines import authors_of, contributors_of, format_byline, translators_of
 
@@ -75,7 +76,9 @@ class LatestFeed(Feed):
         return Article.objects.published()
 
     def items(self, obj: Any):
-        return self.articles(obj).for_page().newest_first()[:FEED_SIZE]
+        # Corrections: their text closes the item's, and the latest dates its update.
+        stories = self.articles(obj).for_page().prefetch_related("corrections")
+        return stories.newest_first()[:FEED_SIZE]
 
     def get_feed(self, obj, request):
         """Django's feed, with every text in it cleaned (articles.text) before it is written.
@@ -103,7 +106,8 @@ class LatestFeed(Feed):
                 parts.append(f"<p><strong>Q: {escape(exchange.question)}</strong></p>")
                 answer = exchange.answer_paragraphs
                 parts += [f"<p>{answer_html(p, marked=False)}</p>" for p in answer]
-        return "\n".join(parts)
+        closing = corrections.corrections_html(item)  # the story's corrections, dated
+        return "\n".join([*parts, closing] if closing else parts)
 
     def item_link(self, item: Article) -> str:
         # Absolute on SITE_URL, like the canonical link, whichever host the feed was fetched on.
@@ -126,7 +130,7 @@ class LatestFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Article):
-        return item.updated_at
+        return corrections.updated_at(item)
 
     def item_categories(self, item: Article) -> list[str]:
         return [tag.name for tag in item.tags.all()]

@@ -132,11 +132,15 @@ class SectionSitemap(SiteSitemap):
 
 
 class HomeSitemap(SiteSitemap):
+    """The home page, and the site's own pages that list the stories (/corrections/)."""
+
     changefreq = "always"
-    priority = 1.0
 
     def items(self):
-        return ["home"]
+        return ["home", "articles:corrections"]
+
+    def priority(self, item: str) -> float:
+        return 1.0 if item == "home" else 0.3
 
     def location(self, item: str) -> str:
         return reverse(item)

@@ -5,7 +5,7 @@ Feeds are cached and answer conditional requests like the pages (articles.cachin
 
 from django.urls import path
 
-from . import feeds, previews, views
+from . import corrections, feeds, previews, views
 from .caching import public_page
 
 app_name = "articles"
@@ -35,4 +35,15 @@ urlpatterns = [
     ),
     path("feeds/tags/<slug:slug>.rss", public_page(feeds.TagFeed()), name="tag-feed-rss"),
     path("feeds/tags/<slug:slug>.atom", public_page(feeds.TagAtomFeed()), name="tag-feed-atom"),
+    path("corrections/", corrections.corrections_list, name="corrections"),
+    path(
+        "corrections/feed.rss",
+        public_page(corrections.CorrectionsFeed()),
+        name="corrections-feed-rss",
+    ),
+    path(
+        "corrections/feed.atom",
+        public_page(corrections.CorrectionsAtomFeed()),
+        name="corrections-feed-atom",
+    ),
 ]

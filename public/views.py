@@ -61,7 +61,7 @@ def article_detail(request, slug: str):
 @public_page
 def article_original(request, slug: str):
     """The original-language text of a published translated story, with lang and dir set."""
-    article = Article.objects.published().for_page().filter(slug=slug).first()
+    article = story_page_queryset().filter(slug=slug).first()
     if article is None:
         response = gone(request, slug)
         if response is not None:

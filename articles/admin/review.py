@@ -1,13 +1,16 @@
 """Translation review in the desk: a story's source and translation, segment by segment."""
 
 from django.contrib import messages
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from .. import changes, importer, original_text, permissions, segment_edits, translation, workflow
 from ..models import (
     Article,
+    Correction,
 )
+from ..redirects import safe_next
 from .base import StoryAdminBase
 
 
@@ -63,6 +66,7 @@ class TranslationReviewViews(StoryAdminBase):
                 if t.name in ("pass_translation", "return_translation")
             ],
             source_dir="rtl" if obj.original_is_right_to_left else "ltr",
+            **correction_originals_context(request, obj),
         )
 
     def correct_segment_view(self, request, pk):
@@ -120,6 +124,50 @@ class TranslationReviewViews(StoryAdminBase):
         else:
             self.message_user(request, "The original text is attached.", messages.SUCCESS)
         return redirect("admin:articles_article_translation", pk=pk)
+
+    def correction_original_view(self, request, pk, correction_pk):
+        """The original-language text of one of the story's public corrections, saved through
+        the door (translators and editors; articles/permissions.py decides)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self._story_or_404(request, pk)
+        correction = Correction.objects.filter(pk=correction_pk, article=obj).first()
+        if correction is None:
+            raise Http404("No such correction.")
+        typed = request.POST.get("source_text", "")
+        back = safe_next(request, reverse("admin:articles_article_change", args=[pk]))
+        try:
+            changes.translate_correction(
+                correction,
+                text=typed,
+                by=request.user,
+                loaded_text=request.POST.get("loaded_text"),
+            )
+        except changes.ChangeRefused as refusal:
+            # What they typed comes back with the reason, never lost.
+            self.message_user(request, f"Not saved: {refusal} Your text: {typed}", messages.ERROR)
+        else:
+            language = obj.original_language_name
+            self.message_user(
+                request,
+                f"The {language} text of the correction of "
+                f"{correction.created_at:%-d %B %Y} is saved.",
+                messages.SUCCESS,
+            )
+        return redirect(f"{back}#correction-originals")
+
+
+def correction_originals_context(request, obj: Article) -> dict:
+    """What the desk shows of a translated story's corrections in its original language, and
+    whether this person may write them (the story form and the translation review)."""
+    corrections = list(obj.corrections.all()) if obj.is_translated else []
+    if not corrections:
+        return {"correction_originals": []}
+    return {
+        "correction_originals": corrections,
+        "may_translate_corrections": permissions.can_translate_correction(request.user, obj),
+        "correction_dir": "rtl" if obj.original_is_right_to_left else "ltr",
+    }
 
 
 KEPT_ORIGINAL = "desk:kept-original"

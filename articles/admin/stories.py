@@ -37,7 +37,7 @@ from .kept import kept_text
 from .notices import NoticeViews
 from .previews import PreviewViews
 from .readable import READ_ONLY_BODY, ReadableText, readable_names
-from .review import TranslationReviewViews
+from .review import TranslationReviewViews, correction_originals_context
 from .writing import WritingViews
 
 # The story fields people type into, in the order the form shows them.
@@ -317,6 +317,7 @@ class ArticleAdmin(
             "never_reviewed": obj.is_translated and translation.never_reviewed(obj),
             "now_local": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             "time_zone": desk_time.zone_id(),
+            **correction_originals_context(request, obj),
         }
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -368,6 +369,11 @@ class ArticleAdmin(
                 "<int:pk>/translation/original/",
                 view(self.attach_original_view),
                 name="articles_article_attach_original",
+            ),
+            path(
+                "<int:pk>/corrections/<int:correction_pk>/original/",
+                view(self.correction_original_view),
+                name="articles_article_correction_original",
             ),
             path(
                 "<int:pk>/transition/<str:name>/",

@@ -25,7 +25,8 @@ The door is a package by concern, and everything public is imported here, so cal
   version claim (claim_version) and the message of an edit conflict;
 - signals.py: story_changed and announce;
 - story_changes.py: what a change says (StoryChanges and its rows) and what it would change;
-- stories.py: create, edit, delete and restore a story, corrections, translation review;
+- stories.py: create, edit, delete and restore a story, corrections (and their original-language
+  text), translation review;
 - parts.py: writing a story's credits, interviewee and exchanges;
 - tags.py: adding, renaming, merging and deleting tags;
 - library.py: sections, contributors and images;
@@ -63,6 +64,7 @@ from .stories import (
     edit_story,
     keep_revision_tags,
     restore_revision,
+    translate_correction,
 )
 from .story_changes import (
     EXCHANGE_TEXT,
@@ -132,4 +134,5 @@ __all__ = [
     "stories_showing",
     "story_changed",
     "through_the_door",
+    "translate_correction",
 ]

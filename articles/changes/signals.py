@@ -10,7 +10,8 @@ from ..models import Article
 
 # Sent once per change, inside its transaction, after everything is written. Arguments:
 # article_ids (frozenset of the stories changed), changed (frozenset of field and part names, as
-# in articles/permissions.py, plus "status", "corrections", "review", "library"), site_wide (True
+# in articles/permissions.py, plus "status", "corrections", "correction_original" (a correction's
+# original-language text), "review", "library"), site_wide (True
 # when something every page shows changed: a section, a contributor, an image, a tag).
 story_changed = Signal()
 

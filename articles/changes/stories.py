@@ -1,4 +1,5 @@
-"""Stories: create, edit, delete, correct, restore a revision, confirm a translation."""
+"""Stories: create, edit, delete, correct (and translate a correction), restore a revision,
+confirm a translation."""
 
 from __future__ import annotations
 
@@ -244,6 +245,51 @@ def add_correction(article: Article, text: str, *, by: User) -> Correction:
     audit("correction.add", by=by, article=before, changed=["corrections"], comment=text)
     announce([before.pk], {"corrections"})
     return correction
+
+
+@through_the_door
+def translate_correction(
+    correction: Correction, *, text: str, by: User, loaded_text: str | None = None
+) -> Correction:
+    """Write (or, with empty `text`, clear) the original-language text of a correction, shown on
+    its story's original-language page; editors, and translators on translated stories.
+
+    `loaded_text`, the text as the person saw it, refuses the change (EditConflict) when someone
+    else changed it since. A change that changes nothing writes nothing.
+    """
+    # The correction as it is now, and its story locked, before anything is decided.
+    current = Correction.objects.filter(pk=correction.pk).only("article_id").first()
+    if current is None:
+        raise ChangeRefused("No such correction.")
+    before = _lock(current.article_id)
+    current = Correction.objects.select_for_update().get(pk=correction.pk)
+    if not permissions.can_view_article(by, before):
+        raise ChangeRefused(permissions.NOT_YOURS)
+    if not permissions.can_translate_correction(by, before):
+        if permissions.may_translate_corrections(by) and not before.is_translated:
+            raise ChangeRefused(
+                "This story has no original language, so its corrections have no original text."
+            )
+        raise ChangeRefused(
+            "The original-language text of a correction is written by translators and editors."
+        )
+    text = clean_text(text or "").strip()
+    if loaded_text is not None and clean_text(loaded_text).strip() != current.source_text:
+        raise EditConflict(
+            "Someone else changed the original-language text of this correction after you opened "
+            f"it. It now reads: “{current.source_text or '(nothing)'}”. Your text has not been "
+            f"saved: {text}"
+        )
+    if text == current.source_text:
+        return current
+    current.source_text = text
+    current.save(update_fields=["source_text"])
+    language = before.original_language_name
+    comment = f"{language}: {text}" if text else f"{language} text removed"
+    audit("correction.translate", by=by, article=before, changed=["corrections"], comment=comment)
+    # Not "corrections": the story is not corrected again, and its reporters are not told so.
+    announce([before.pk], {"correction_original"})
+    return current
 
 
 @through_the_door

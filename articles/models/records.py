@@ -32,10 +32,20 @@ class StatusChange(models.Model):
 
 
 class Correction(models.Model):
-    """A dated public note appended to a story that readers have seen, saying what was wrong."""
+    """A dated public note appended to a story that readers have seen, saying what was wrong.
+
+    `text` is the English, shown under the story; `source_text`, which a translator or an editor
+    adds after the fact (changes.translate_correction), is the same note in the story's original
+    language, shown on its original-language page (which shows the English, marked as English,
+    until there is one).
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
     text = models.TextField(help_text="Shown to readers under the story, with today's date.")
+    source_text = models.TextField(
+        blank=True,
+        help_text="The correction in the story's original language, for its original page.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,6 +60,8 @@ class Correction(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(text=""), name="correction_text_required"),
         ]
+        # /corrections/ and its feed: the newsroom's corrections, newest first.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="correction_newest_idx")]
 
     def __str__(self) -> str:
         return f"Correction of {self.created_at:%d %b %Y} to “{self.article}”"
@@ -122,6 +134,7 @@ AUDIT_ACTIONS = {
     "story.move": "Workflow move",
     "story.tags": "Tags changed",
     "correction.add": "Correction added",
+    "correction.translate": "Correction translated",
     "translation.confirm": "Translation confirmed",
     "tag.rename": "Tag renamed",
     "tag.merge": "Tags merged",

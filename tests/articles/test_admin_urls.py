@@ -15,7 +15,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 from taggit.models import Tag
 
-from articles.models import Article, AuditEntry, Contributor, Image, Section, StatusChange
+from articles.models import (
+    Article,
+    AuditEntry,
+    Contributor,
+    Correction,
+    Image,
+    Section,
+    StatusChange,
+)
 from articles.roles import REPORTER, TRANSLATOR
 from tests.factories import ArticleFactory, ContributorFactory, ImageFactory, UserFactory
 
@@ -58,6 +66,9 @@ class Secrets:
         self.article.body = f"<p>{self.BODY}</p><p>second save</p>"
         self.article.save()
         self.history_id = self.article.history.order_by("history_id").first().history_id
+        self.correction = Correction.objects.create(
+            article=self.article, text="pwn-secret-correction the colonel was named"
+        )
 
     def object_for(self, model):
         if model is Article:
@@ -135,6 +146,8 @@ def fill(route: str, pattern: URLPattern, secrets: Secrets) -> str | None:
             kwargs[key] = obj.pk
         elif key == "history_id":
             kwargs[key] = secrets.history_id
+        elif key == "correction_pk":
+            kwargs[key] = secrets.correction.pk
         elif key == "name":
             kwargs[key] = "submit"
         elif key == "app_label":

@@ -2,11 +2,12 @@
 nothing and gives nothing away.
 
 The paths are the ones a person can reach: the story form (its fields, its credits, its tags, its
-publication time, a correction), paste copy and import_story naming the story's address, restoring
-a revision, deleting, each workflow button and the bulk publish, the translation review's confirm,
-and the tag admin's rename, merge and delete. The people: the reporter who owns the story, another
-reporter, a translator, an editor, a member of staff with no role, and nobody signed in. The
-states: all seven. Every story here is translated, so that the translator's paths mean something.
+publication time, a correction), a correction's original-language text, paste copy and
+import_story naming the story's address, restoring a revision, deleting, each workflow button and
+the bulk publish, the translation review's confirm, and the tag admin's rename, merge and delete.
+The people: the reporter who owns the story, another reporter, a translator, an editor, a member
+of staff with no role, and nobody signed in. The states: all seven. Every story here is
+translated, so that the translator's paths mean something.
 
 For each case the rows of every story table are compared before and after: a change where the
 table below expects one, none anywhere else. Where the person may not open the story, the answer
@@ -63,6 +64,8 @@ EXPECTED: dict[str, dict[str, frozenset[str]]] = {
     "form: publication time": {"editor": ALL},
     "form: credits": {"owner": only(Status.DRAFT), "editor": ALL},
     "form: correction": {"editor": only(Status.PUBLISHED, Status.WITHDRAWN)},
+    # A correction's original-language text: translators wherever they see the story.
+    "correction original": {"translator": ALL - {Status.DRAFT}, "editor": ALL},
     "paste copy": {"owner": only(Status.DRAFT), "editor": only(Status.DRAFT)},
     "import_story": {"owner": only(Status.DRAFT), "editor": only(Status.DRAFT)},
     "restore": {"editor": ALL},
@@ -196,6 +199,22 @@ def add_correction(case, pk=None):
     return case.client.post(case.story_url("change", pk=pk), data)
 
 
+def make_a_correction(case):
+    """A correction to write the original-language text of (a story keeps its corrections
+    through every later move, so there can be one in any state)."""
+    from articles.models import Correction
+
+    with changes.door():
+        case.correction = Correction.objects.create(
+            article=case.article, text="An earlier version misnamed the school."
+        )
+
+
+def correction_original(case, pk=None):
+    url = case.story_url("correction_original", case.correction.pk, pk=pk)
+    return case.client.post(url, {"source_text": "ذكرت نسخة سابقة اسم المدرسة بشكل خاطئ."})
+
+
 def paste(case, pk=None):
     slug = case.article.slug if pk is None else "no-story-has-this-address"
     text = f"Headline: Taken over\nSlug: {slug}\nByline: Intruder\n\nMy text.\n"
@@ -296,6 +315,7 @@ PATHS = {
     "form: publication time": edit_time,
     "form: credits": edit_credits,
     "form: correction": add_correction,
+    "correction original": correction_original,
     "paste copy": paste,
     "import_story": import_command,
     "restore": restore,
@@ -308,12 +328,12 @@ PATHS = {
     "tag delete": tag_delete,
 }
 # What a path needs done first, before the rows are compared.
-PREPARE = {"confirm translation": change_the_original}
+PREPARE = {"confirm translation": change_the_original, "correction original": make_a_correction}
 # Paths about a story that have an answer for a story that does not exist, to compare with.
 BY_STORY_ID = {
     name
     for name in PATHS
-    if name.startswith(("form", "move", "restore", "delete", "confirm", "bulk"))
+    if name.startswith(("form", "move", "restore", "delete", "confirm", "bulk", "correction"))
 }
 
 

@@ -72,7 +72,11 @@ def build_public_site() -> dict[str, Article]:
     BylineFactory(
         article=interview, contributor=translator, role=Byline.Role.TRANSLATOR, position=1
     )
-    Correction.objects.create(article=interview, text="An earlier version misdated the truce.")
+    Correction.objects.create(
+        article=interview,
+        text="An earlier version misdated the truce.",
+        source_text="أخطأت نسخة سابقة في تاريخ الهدنة.",
+    )
     news = []
     for n in range(3):
         story = ArticleFactory(
@@ -108,6 +112,7 @@ def public_urls(site: dict[str, Article]) -> dict[str, str]:
         "archive": f"/archive/{month.year}/{month.month:02d}/",
         "search": "/search/?q=truce",
         "search-empty": "/search/",
+        "corrections": "/corrections/",
         "not-found": "/articles/no-such-story/",
         "gone": site["withdrawn"].get_absolute_url(),
     }

@@ -39,9 +39,10 @@ ROLES = {
 # the user, their second factor and their permissions (5); the story with its credits and tags
 # (3); the checklist, the autosave, the visibility; each inline's rows; the section; the status
 # history; the story's open preview links with their openings (for those who may share it). A
-# translator's form also reads what was reviewed of the translation, and whether they are
-# credited on the story (who may share a preview).
-FORM_QUERIES = {"editor": 21, "reporter": 22, "translator": 24}
+# translator's form also reads what was reviewed of the translation, whether they are credited
+# on the story (who may share a preview), and the story's corrections, for their
+# original-language text.
+FORM_QUERIES = {"editor": 21, "reporter": 22, "translator": 25}
 LIST_QUERIES = 10
 
 
