@@ -5,9 +5,9 @@
 // the point, and the outlines show what the wide card, the social image and the square keep.
 ;(() => {
   const SHAPES = [
-    ["wide", 16 / 9],
-    ["social", 1.91],
-    ["square", 1],
+    ["wide", 16 / 9, "16:9 card"],
+    ["social", 1.91, "1.91:1 social"],
+    ["square", 1, "square"],
   ]
   const PLACES = 10000
 
@@ -22,9 +22,10 @@
     frame.className = "focal-frame"
     img.parentNode.insertBefore(frame, img)
     frame.appendChild(img)
-    const outlines = SHAPES.map(([name]) => {
+    const outlines = SHAPES.map(([name, , label]) => {
       const outline = document.createElement("span")
       outline.className = `focal-crop focal-crop--${name}`
+      outline.dataset.label = label
       outline.setAttribute("aria-hidden", "true")
       frame.appendChild(outline)
       return outline
@@ -38,6 +39,15 @@
     status.id = "focal-status"
     status.setAttribute("aria-live", "polite")
     frame.after(status)
+    if (editable) {
+      const hint = document.createElement("p")
+      hint.className = "help"
+      hint.id = "focal-hint"
+      hint.textContent =
+        "Click the picture at the point every crop must keep, or focus it and use the arrow keys " +
+        "(Shift: further, Home: the middle). The dashed outlines show what each crop keeps."
+      status.after(hint)
+    }
 
     const read = (input, fallback) => {
       if (!input) return fallback
@@ -88,11 +98,8 @@
       img.tabIndex = 0
       img.setAttribute("role", "application")
       img.setAttribute("aria-roledescription", "focal point picker")
-      img.setAttribute(
-        "aria-label",
-        `${img.alt}. Click the point to keep in every crop, or move it with the arrow keys.`,
-      )
-      img.setAttribute("aria-describedby", status.id)
+      img.setAttribute("aria-label", `Focal point of the picture: ${img.alt}`)
+      img.setAttribute("aria-describedby", `${status.id} focal-hint`)
       frame.classList.add("focal-frame--editable")
       img.addEventListener("click", (event) => {
         const box = img.getBoundingClientRect()
