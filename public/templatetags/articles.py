@@ -93,8 +93,7 @@ def news_article_json_ld(article: Article) -> SafeString:
     # The picture in the shapes search engines ask for (16:9 and square, each around the focal
     # point) and as it was taken.
     lead = [image_url(article.lead_image, shape=shape) for shape in ("wide", "square", None)]
-    if all(lead):
-        data["image"] = list(dict.fromkeys(lead))
+    data["image"] = list(dict.fromkeys(url for url in lead if url))
     data = {key: value for key, value in data.items() if value not in (None, "", [])}
     # Cleaned (articles.text) for whatever is stored: json.dumps escapes control characters, but
     # a lone surrogate would make the page unencodable as UTF-8.
