@@ -382,7 +382,13 @@ class ImageAdminForm(forms.ModelForm):
 
     class Meta:
         model = Image
-        fields = ("file", "alt_text", "caption", "credit")
+        fields = ("file", "focal_x", "focal_y", "alt_text", "caption", "credit")
+        # A number from 0 to 1 for each axis, typed, or set by clicking the preview
+        # (admin-extra/focal-point.js); the field stays either way, so no script is needed.
+        widgets = {
+            name: forms.NumberInput(attrs={"min": 0, "max": 1, "step": "any"})
+            for name in ("focal_x", "focal_y")
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,5 +1,6 @@
 """Where a picture's files are kept, and when they go: its stored file, under a random name, and
-its renditions (renditions/<image id>/<digest>-<width>.<format>), which the public site makes.
+its renditions (renditions/<image id>/<digest>-<width>.<format>, and its crops around the focal
+point, <digest>-<shape>-<point>-<width>.<format>: articles/focal.py), which the public site makes.
 
 Deleting or replacing a picture removes its files once the change commits (the door calls
 delete_stored_files and delete_replaced_file); tidy_image_files renames pictures stored before
@@ -18,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image as PillowImage
 
+from .focal import SHAPES, crop_prefix, is_crop
 from .images import DECODERS, EXTENSIONS, STORED_FORMATS, stored_name
 
 if TYPE_CHECKING:
@@ -33,8 +35,12 @@ def rendition_digest(image_pk: int, file_name: str) -> str:
     return hashlib.sha256(f"{image_pk}:{file_name}".encode()).hexdigest()[:12]
 
 
-def rendition_cache_key(image_pk: int, file_name: str) -> str:
-    return f"renditions:v1:{image_pk}:{rendition_digest(image_pk, file_name)}"
+def rendition_cache_key(
+    image_pk: int, file_name: str, shape: str | None = None, focal: tuple[float, float] = (0.5, 0.5)
+) -> str:
+    """Where the cache keeps the renditions of a file: its own shape, or a crop around `focal`."""
+    key = f"renditions:v1:{image_pk}:{rendition_digest(image_pk, file_name)}"
+    return key if shape is None else f"{key}:{crop_prefix('', shape, focal).strip('-')}"
 
 
 def delete_stored_files(image: "Image") -> None:
@@ -63,6 +69,39 @@ def delete_replaced_file(image: "Image") -> None:
         return
     image_pk, (name, width) = image.pk, row
     _after_commit(lambda: _remove(image_pk, name, width, every_rendition=False))
+
+
+def delete_moved_crops(image: "Image") -> None:
+    """When `image` is about to be saved with its focal point moved: once it commits, the crops
+    around the old point go (those around the new one are made when needed). Call it before the
+    save, in its transaction, as delete_replaced_file."""
+    if image.pk is None or not image.file:
+        return
+    row = type(image).objects.filter(pk=image.pk).values_list("focal_x", "focal_y").first()
+    if row is None or tuple(row) == (image.focal_x, image.focal_y):
+        return
+    image_pk, name, keep = image.pk, image.file.name, image.focal_point
+
+    def remove() -> None:
+        delete_crops(image_pk, name, keep=keep)
+
+    _after_commit(remove)
+
+
+def delete_crops(image_pk: int, file_name: str, *, keep: tuple[float, float]) -> int:
+    """Remove now the crops of `file_name` around any point but `keep`; how many went."""
+    folder, digest = f"renditions/{image_pk}", rendition_digest(image_pk, file_name)
+    kept = tuple(crop_prefix(digest, shape, keep) for shape in SHAPES)
+    try:
+        names = default_storage.listdir(folder)[1]
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    removed = 0
+    for name in names:
+        if is_crop(name, digest) and not name.startswith(kept):
+            default_storage.delete(f"{folder}/{name}")
+            removed += 1
+    return removed
 
 
 def _after_commit(remove: Callable[[], None]) -> None:
@@ -127,10 +166,12 @@ def unused_files(*, settled_before: datetime) -> list[str]:
     """
     from .models import Image
 
-    files_by_image = dict(Image.objects.values_list("pk", "file"))
+    rows = list(Image.objects.values_list("pk", "file", "focal_x", "focal_y"))
+    files_by_image = {pk: name for pk, name, _, _ in rows}
+    points = {pk: (0.5 if x is None else x, 0.5 if y is None else y) for pk, _, x, y in rows}
     named = set(files_by_image.values())
     found = [name for name in _every_file("images") if name not in named]
-    found += unused_renditions(files_by_image)
+    found += unused_renditions(files_by_image, points)
     return [name for name in found if _settled(name, settled_before)]
 
 
@@ -181,11 +222,15 @@ def delete_renditions(
     return removed
 
 
-def unused_renditions(files_by_image: dict[int, str]) -> Iterator[str]:
-    """Rendition files of no image, or made from a file their image no longer has.
+def unused_renditions(
+    files_by_image: dict[int, str], points: dict[int, tuple[float, float]] | None = None
+) -> Iterator[str]:
+    """Rendition files of no image, or made from a file their image no longer has, or crops
+    around a point their image no longer has.
 
-    `files_by_image` maps each image's id to the name of its file. Renditions of deleted or
-    replaced pictures were left in storage before they went with their image.
+    `files_by_image` maps each image's id to the name of its file, `points` to its focal point
+    (the middle where missing). Renditions of deleted or replaced pictures were left in storage
+    before they went with their image.
     """
     try:
         folders = default_storage.listdir("renditions")[0]
@@ -193,7 +238,10 @@ def unused_renditions(files_by_image: dict[int, str]) -> Iterator[str]:
         return
     for folder in folders:
         name = files_by_image.get(int(folder)) if folder.isdigit() else None
-        current = f"{rendition_digest(int(folder), name)}-" if name else None
+        digest = rendition_digest(int(folder), name) if name else None
+        point = (points or {}).get(int(folder), (0.5, 0.5)) if name else (0.5, 0.5)
+        crops = tuple(crop_prefix(digest or "", shape, point) for shape in SHAPES)
         for file in default_storage.listdir(f"renditions/{folder}")[1]:
-            if current is None or not file.startswith(current):
+            other_file = digest is None or not file.startswith(f"{digest}-")
+            if other_file or (is_crop(file, digest or "") and not file.startswith(crops)):
                 yield f"renditions/{folder}/{file}"

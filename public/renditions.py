@@ -1,11 +1,14 @@
-"""Image renditions: each picture resized with Pillow to a few widths, in WebP and a fallback.
+"""Image renditions: each picture resized with Pillow to a few widths, in WebP and a fallback,
+and cropped to the shapes cards and social images need (articles/focal.py: 16:9, square and
+1.91:1), around the focal point the desk marked.
 
 Renditions are made once, stored beside the uploads under renditions/, and their URLs
 remembered in the cache. A picture saved through the door has them made by a background task
 (make_renditions, enqueued once the file is committed); until that task has run, pages show the
 stored picture itself at its own size (the clean copy made at upload, never the uploader's
 file), so no reader waits for Pillow. A picture with no task pending (stored before, or the task
-lost) has them made the first time a page needs them.
+lost) has them made the first time a page needs them. Moving the focal point sends the picture
+to the task again: its crops are named after the point, so new ones are made.
 """
 
 import functools
@@ -21,6 +24,7 @@ from django_tasks import task
 from PIL import ExifTags, ImageCms, ImageOps
 from PIL import Image as PillowImage
 
+from articles.focal import SHAPES, Box, crop_box, crop_prefix
 from articles.image_files import WIDTHS, rendition_cache_key, rendition_digest
 from articles.images import DECODERS, EXTENSIONS, HIGH_BIT_DEPTH_MODES, eight_bit
 from articles.models import Image
@@ -81,30 +85,35 @@ def pending_key(image_pk: int, file_name: str) -> str:
     return f"renditions:pending:v1:{image_pk}:{rendition_digest(image_pk, file_name)}"
 
 
-def renditions_for(image: Image | None) -> RenditionSet | None:
+def renditions_for(image: Image | None, shape: str | None = None) -> RenditionSet | None:
     """The renditions of `image`, made now if they do not exist yet; None if it cannot be read.
 
-    While a background task is making them, the stored picture stands in for them.
+    With a `shape` (a name in articles.focal.SHAPES), those of its crop to that shape around its
+    focal point. While a background task is making them, the stored picture stands in for them.
     """
     if image is None or not image.file:
         return None
-    key = rendition_cache_key(image.pk, image.file.name)
+    key = rendition_cache_key(image.pk, image.file.name, shape, image.focal_point)
     found = cache.get_many([key, pending := pending_key(image.pk, image.file.name)])
     if isinstance(found.get(key), RenditionSet):
         return found[key]
     if found.get(pending):
         return stored_picture(image)
-    return make(image)
+    return make(image, shape)
 
 
-def make(image: Image) -> RenditionSet | None:
-    """Make (or find) the renditions of `image` and remember them; None if it cannot be read."""
+def make(image: Image, shape: str | None = None) -> RenditionSet | None:
+    """Make (or find) the renditions of `image` (cropped to `shape` if given) and remember them;
+    None if it cannot be read."""
+    if shape is not None and shape not in SHAPES:
+        raise ValueError(f"No shape is called {shape!r}: {', '.join(SHAPES)}.")
     try:
-        made = _make(image, rendition_digest(image.pk, image.file.name))
+        made = _make(image, rendition_digest(image.pk, image.file.name), shape)
     except Exception:  # a picture that cannot be read costs the page its picture, not a 500
         logger.exception("Cannot make renditions of image %s (%s)", image.pk, image.file.name)
         return None
-    cache.set(rendition_cache_key(image.pk, image.file.name), made, CACHE_SECONDS)
+    key = rendition_cache_key(image.pk, image.file.name, shape, image.focal_point)
+    cache.set(key, made, CACHE_SECONDS)
     return made
 
 
@@ -129,44 +138,60 @@ def on_picture_saved(sender, *, image_pk: int, file_name: str, **kwargs) -> None
 
 @task()
 def make_renditions(image_pk: int, file_name: str) -> bool:
-    """Make the renditions of this picture file (a background task); False if the picture was
-    deleted or its file replaced meanwhile, or it cannot be read."""
+    """Make the renditions of this picture file and its crops around its focal point (a
+    background task); False if the picture was deleted or its file replaced meanwhile, or it
+    cannot be read."""
     image = Image.objects.filter(pk=image_pk).first()
     try:
         if image is None or image.file.name != file_name:
             return False
-        return make(image) is not None
+        made = [make(image, shape) for shape in (None, *SHAPES)]  # each, even after a failure
+        return all(found is not None for found in made)
     finally:
         cache.delete(pending_key(image_pk, file_name))
 
 
-def _make(image: Image, digest: str) -> RenditionSet:
+def _make(image: Image, digest: str, shape: str | None = None) -> RenditionSet:
     # Files stored before uploads were re-encoded (or restored from a backup) are opened only
     # with the decoders an upload may use.
     with image.file.open("rb") as handle, PillowImage.open(handle, formats=DECODERS) as source:
         width, height = _shown_size(source)
+        if shape is None:
+            box, prefix = Box(0, 0, width, height), f"{digest}-"
+        else:
+            box = crop_box(width, height, SHAPES[shape], image.focal_point)
+            prefix = crop_prefix(digest, shape, image.focal_point)
         has_alpha = "A" in source.mode or "transparency" in source.info
         fallback_format, fallback_ext, fallback_type = (
             ("PNG", "png", "image/png") if has_alpha else ("JPEG", "jpg", "image/jpeg")
         )
         planned = []
-        for target in target_widths(width):
-            size = (target, max(1, round(height * target / width)))
+        for target in target_widths(box.width):
+            size = (target, max(1, round(box.height * target / box.width)))
             for fmt, ext, options in (
                 ("WEBP", "webp", {"quality": WEBP_QUALITY, "method": 4}),
                 (fallback_format, fallback_ext, _fallback_options(fallback_format)),
             ):
                 planned.append(
-                    (f"renditions/{image.pk}/{digest}-{target}.{ext}", size, fmt, options)
+                    (f"renditions/{image.pk}/{prefix}{target}.{ext}", size, fmt, options)
                 )
         missing = [plan for plan in planned if not default_storage.exists(plan[0])]
         if missing:
-            # Decoded only when something is to be made, and then at most about twice the widest.
-            screen = _for_screen(source, max(size[0] for _, size, _, _ in missing), has_alpha)
+            # Decoded only when something is to be made, and then at most about twice the widest
+            # (of the whole picture, for a crop: the crop's widest is scaled to its width).
+            widest = max(size[0] for _, size, _, _ in missing)
+            screen = _for_screen(source, math.ceil(widest * width / box.width), has_alpha)
+            # The window in the decoded picture's pixels, which may be fewer than the file's.
+            across, down = screen.width / width, screen.height / height
+            window = (box.left * across, box.top * down, box.right * across, box.bottom * down)
             resized: dict[tuple[int, int], PillowImage.Image] = {}
             for name, size, fmt, options in missing:
                 if size not in resized:
-                    resized[size] = screen.resize(size, PillowImage.Resampling.LANCZOS)
+                    resized[size] = (
+                        screen.resize(size, PillowImage.Resampling.LANCZOS)
+                        if shape is None
+                        else screen.resize(size, PillowImage.Resampling.LANCZOS, box=window)
+                    )
                 buffer = BytesIO()
                 resized[size].save(buffer, fmt, **options)
                 saved = default_storage.save(name, ContentFile(buffer.getvalue()))

@@ -324,7 +324,9 @@ class ArticleAdmin(
         # The desk's own styles and the form's script (autosave, the guard before leaving, Enter
         # in a one-line field); served from our static files, never a CDN.
         context["media"] = context["media"] + forms.Media(
-            css={"all": ["admin-extra/desk.css"]}, js=["admin-extra/story-form.js"]
+            css={"all": ["admin-extra/desk.css"]},
+            # ask.js: the dialog the body editor and the answers' Link button ask in.
+            js=["admin-extra/ask.js", "admin-extra/story-form.js"],
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 from django.contrib.auth.models import User
 from django.db import models, transaction
 
-from .. import image_files, permissions
+from .. import focal, image_files, permissions
 from ..models import Article, Byline, Contributor, Image, Section
 from ..text import clean_values
 from .bookkeeping import ChangeRefused, audit, through_the_door
@@ -45,6 +45,12 @@ def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()
             raise ChangeRefused("Only editors link a contributor to a staff account.")
     if isinstance(obj, Image) and adding:
         obj.uploaded_by = by
+    if isinstance(obj, Image):
+        try:
+            obj.focal_x = focal.checked(obj.focal_x, "across")
+            obj.focal_y = focal.checked(obj.focal_y, "down")
+        except focal.FocalPointError as error:
+            raise ChangeRefused(str(error)) from None
     texts = {
         field.attname: getattr(obj, field.attname)
         for field in obj._meta.concrete_fields
@@ -54,11 +60,14 @@ def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()
         setattr(obj, name, value)
     picture = obj if isinstance(obj, Image) else None
     new_file = picture is not None and bool(picture.file) and not picture.file._committed
+    moved = picture is not None and not adding and _focal_point_moved(picture)
     if isinstance(obj, Image):
         image_files.delete_replaced_file(obj)  # once this commits: a replaced picture goes
+        image_files.delete_moved_crops(obj)  # and crops around a point no longer marked
     obj.save()
-    if picture is not None and new_file:
-        # Its renditions are made in the background once the file is committed.
+    if picture is not None and (new_file or moved):
+        # Its renditions (crops around a moved point) are made in the background once the file
+        # is committed.
         image_pk, file_name = picture.pk, picture.file.name
         transaction.on_commit(
             lambda: picture_saved.send(sender=Image, image_pk=image_pk, file_name=file_name),
@@ -68,6 +77,11 @@ def save_library_item(obj: LibraryItem, *, by: User, changed: Iterable[str] = ()
     audit("library.add" if adding else "library.change", by=by, subject=label, changed=changed)
     announce(stories_showing(obj), {"library"}, site_wide=True)
     return obj
+
+
+def _focal_point_moved(image: Image) -> bool:
+    row = Image.objects.filter(pk=image.pk).values_list("focal_x", "focal_y").first()
+    return row is not None and tuple(row) != (image.focal_x, image.focal_y)
 
 
 @through_the_door

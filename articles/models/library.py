@@ -4,6 +4,7 @@ contributors readers may see."""
 from typing import Any, Self
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
@@ -48,6 +49,22 @@ class Image(models.Model):
     credit = models.CharField(max_length=200, blank=True)
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
+    # The point crops keep in frame (public/renditions.py), as fractions of the width from the
+    # left and of the height from the top; empty means the centre on that axis.
+    focal_x = models.FloatField(
+        "focal point across",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="From 0 (left edge) to 1 (right edge); empty for the middle.",
+    )
+    focal_y = models.FloatField(
+        "focal point down",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="From 0 (top edge) to 1 (bottom edge); empty for the middle.",
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # Who put it in the library: besides what is published, the pictures a reporter may browse.
     uploaded_by = models.ForeignKey(
@@ -63,6 +80,14 @@ class Image(models.Model):
         ordering = ["-uploaded_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(alt_text=""), name="image_alt_text_required"),
+            models.CheckConstraint(
+                condition=Q(focal_x__isnull=True) | Q(focal_x__gte=0, focal_x__lte=1),
+                name="image_focal_x_in_picture",
+            ),
+            models.CheckConstraint(
+                condition=Q(focal_y__isnull=True) | Q(focal_y__gte=0, focal_y__lte=1),
+                name="image_focal_y_in_picture",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -79,6 +104,14 @@ class Image(models.Model):
 
             self.file = clean_copy(self.file)
         super().save(*args, **kwargs)
+
+    @property
+    def focal_point(self) -> tuple[float, float]:
+        """The focal point as (across, down) fractions: the centre where none is marked."""
+        return (
+            0.5 if self.focal_x is None else self.focal_x,
+            0.5 if self.focal_y is None else self.focal_y,
+        )
 
 
 class ContributorQuerySet(models.QuerySet["Contributor"]):

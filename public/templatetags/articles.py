@@ -31,12 +31,19 @@ def absolute(path: str) -> str:
 
 
 @register.inclusion_tag("includes/picture.html")
-def picture(image: Image | None, sizes: str = "100vw", css_class: str = "", eager: bool = False):
+def picture(
+    image: Image | None,
+    sizes: str = "100vw",
+    css_class: str = "",
+    eager: bool = False,
+    shape: str | None = None,
+):
     """{% picture image sizes="..." %}: <picture> with WebP and fallback srcsets, never the
-    original upload, with width and height so the page does not jump as it loads."""
+    original upload, with width and height so the page does not jump as it loads. With
+    shape="wide" (a name in articles.focal.SHAPES), cropped to it around the focal point."""
     return {
         "image": image,
-        "set": renditions_for(image),
+        "set": renditions_for(image, shape),
         "sizes": sizes,
         "css_class": css_class,
         "eager": eager,
@@ -44,9 +51,10 @@ def picture(image: Image | None, sizes: str = "100vw", css_class: str = "", eage
 
 
 @register.simple_tag
-def image_url(image: Image | None, width: int = 1280) -> str:
-    """Absolute URL of one fallback rendition, for Open Graph and JSON-LD; '' without one."""
-    found = renditions_for(image)
+def image_url(image: Image | None, width: int = 1280, shape: str | None = None) -> str:
+    """Absolute URL of one fallback rendition, for Open Graph and JSON-LD; '' without one.
+    With a shape, of the crop to it around the focal point (social: 1.91:1, for og:image)."""
+    found = renditions_for(image, shape)
     return absolute(found.default(width).url) if found else ""
 
 
@@ -86,9 +94,10 @@ def news_article_json_ld(article: Article) -> SafeString:
     }
     if article.section is not None:
         data["articleSection"] = article.section.name
-    lead = image_url(article.lead_image)
-    if lead:
-        data["image"] = [lead]
+    # The picture in the shapes search engines ask for (16:9 and square, each around the focal
+    # point) and as it was taken.
+    lead = [image_url(article.lead_image, shape=shape) for shape in ("wide", "square", None)]
+    data["image"] = list(dict.fromkeys(url for url in lead if url))
     data = {key: value for key, value in data.items() if value not in (None, "", [])}
     # Cleaned (articles.text) for whatever is stored: json.dumps escapes control characters, but
     # a lone surrogate would make the page unencodable as UTF-8.

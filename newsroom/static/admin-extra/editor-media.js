@@ -52,21 +52,28 @@ export const LibraryImage = Image.extend({
         const current = editor.isActive("image") ? editor.getAttributes("image") : null
         let chosen = current
         if (!current) {
-          const search = await updateAttrsDialog(
-            {
-              q: {
-                title: "Find a picture in the library",
-                description: "Words of its alt text, caption or credit; leave empty for the latest.",
-              },
+          // Asked in the desk's own dialog (ask.js): no match is said there, and the person
+          // tries other words, where alert() stopped them.
+          const found = await window.newsroomAsk({
+            title: "Insert a picture",
+            label: "Find a picture in the library",
+            name: "q",
+            type: "search",
+            description: "Words of its alt text, caption or credit; leave empty for the latest.",
+            submitText: "Find",
+            async check(q) {
+              const answer = await fetchJson(mediaUrl(`images/?q=${encodeURIComponent(q)}`))
+              if (!answer.images.length) {
+                return {
+                  error: q
+                    ? `No picture you can use matches “${q}”. Try other words, or upload it to the library first.`
+                    : "There is no picture you can use yet. Upload it to the library first.",
+                }
+              }
+              return { value: answer }
             },
-            { title: "Insert a picture", submitText: "Find" },
-          )(editor, { q: "" })
-          if (!search) return
-          const found = await fetchJson(mediaUrl(`images/?q=${encodeURIComponent(search.q)}`))
-          if (!found.images.length) {
-            window.alert("No picture you can use matches. Upload it to the library first.")
-            return
-          }
+          })
+          if (!found) return
           const labels = found.images.map((i) => i.label)
           const picked = await updateAttrsDialog(
             { picture: { title: "Picture", enum: labels } },
@@ -132,22 +139,21 @@ export const Embed = Node.create({
       groups: "nodes",
       button: buttons.material("smart_display", "Embed a video, audio or post"),
       async command(editor) {
-        const asked = await updateAttrsDialog(
-          {
-            url: {
-              title: "Address",
-              description: "A YouTube, Vimeo or SoundCloud page, or a post on X. Readers get a link, and the player when they ask for it.",
-              required: true,
-            },
+        const found = await window.newsroomAsk({
+          title: "Embed",
+          label: "Address",
+          name: "url",
+          type: "url",
+          description:
+            "A YouTube, Vimeo or SoundCloud page, or a post on X. Readers get a link, and the player when they ask for it.",
+          submitText: "Embed",
+          async check(url) {
+            if (!url) return { error: "Paste the address of the video, audio or post." }
+            const answer = await fetchJson(mediaUrl(`embed/?url=${encodeURIComponent(url)}`))
+            return answer.embed ? { value: answer } : { error: answer.error }
           },
-          { title: "Embed", submitText: "Embed" },
-        )(editor, { url: "" })
-        if (!asked) return
-        const found = await fetchJson(mediaUrl(`embed/?url=${encodeURIComponent(asked.url)}`))
-        if (!found.embed) {
-          window.alert(found.error)
-          return
-        }
+        })
+        if (!found) return
         editor.chain().focus().insertContent({ type: "embed", attrs: found.embed }).run()
       },
     })

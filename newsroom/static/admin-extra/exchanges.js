@@ -137,11 +137,28 @@ document.addEventListener("DOMContentLoaded", function () {
   function italic(textarea) {
     wrap(textarea, "<em>", "</em>");
   }
-  function link(textarea) {
-    const address = window.prompt("Link to (https://…):", "https://");
-    if (!address || !/^(https?:\/\/|mailto:)/i.test(address.trim())) return;
-    const safe = address.trim().replace(/"/g, "%22");
-    wrap(textarea, `<a href="${safe}">`, "</a>");
+  // Asked in the desk's own dialog (ask.js), which says what is wrong with an address and
+  // stays open for another, where prompt() silently dropped it.
+  async function link(textarea) {
+    const { selectionStart: start, selectionEnd: end } = textarea;
+    const address = await window.newsroomAsk({
+      title: "Link",
+      label: "Link to",
+      name: "href",
+      type: "url",
+      value: "https://",
+      description: "The address the selected words link to: https://…, http://… or mailto:…",
+      submitText: "Link",
+      async check(typed) {
+        if (/^(https?:\/\/[^\s/]+|mailto:\S+@)/i.test(typed)) return { value: typed };
+        return {
+          error: "That is not an address this answer can link to: it must begin https://, http:// or mailto:.",
+        };
+      },
+    });
+    if (!address) return;
+    textarea.setSelectionRange(start, end);
+    wrap(textarea, `<a href="${address.replace(/"/g, "%22")}">`, "</a>");
   }
   function addMarkupButtons(textarea) {
     const bar = document.createElement("span");
