@@ -84,7 +84,7 @@ def language_alternates(sitemap: Sitemap, item: Article) -> list[dict[str, str]]
     """A translated story's English page and its original page, each naming the other (and the
     English one as the default): the <xhtml:link rel="alternate" hreflang> of both their <url>
     entries, as the pages' own <link rel="alternate"> say (includes/language_alternates.html)."""
-    if not item.has_original:
+    if not getattr(item, "has_original", False):  # annotated by ArticleSitemap.items()
         return []
     base = f"{sitemap.get_protocol()}://{sitemap.get_domain()}"
     english = base + item.get_absolute_url()

@@ -4,7 +4,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
+from django.utils.timezone import localtime
 
 from articles.models import Article
 from articles.search import snippet_for
@@ -35,8 +35,7 @@ def section_url(edition, section) -> str:
 def time_element(value, format_string: str = "j F Y") -> SafeString:
     """{% time_element article.published_at as when %}: a <time> element with the date as the
     active language writes it, to hand to {% say %} as one value."""
+    local = localtime(value)
     return format_html(
-        '<time datetime="{}">{}</time>',
-        date_filter(value, "c"),
-        date_filter(template_localtime(value), format_string),
+        '<time datetime="{}">{}</time>', date_filter(local, "c"), date_filter(local, format_string)
     )

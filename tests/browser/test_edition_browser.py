@@ -28,6 +28,13 @@ def direction_of(page, selector: str) -> str:
     return page.eval_on_selector(selector, "e => getComputedStyle(e).direction")
 
 
+def sideways_overflow(page) -> int:
+    """How far the page scrolls sideways; right to left, too wide a page spills to the left."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+
+
 def box(page, selector: str) -> dict:
     return page.locator(selector).first.bounding_box()
 
@@ -66,6 +73,7 @@ def test_arabic_edition_reads_right_to_left(browser, live_server, site, artifact
         )
         if width > 640:
             assert box(page, ".site-name")["x"] > box(page, ".site-search")["x"]
+        assert sideways_overflow(page) <= 0
         page.screenshot(path=artifacts_dir / f"edition-ar-home-{width}.png", full_page=True)
 
         # The original story page is part of the edition, right to left from <html> down.
@@ -81,6 +89,7 @@ def test_arabic_edition_reads_right_to_left(browser, live_server, site, artifact
             "e => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]",
         )
         assert border == ["3px", "0px"]
+        assert sideways_overflow(page) <= 0
         page.screenshot(path=artifacts_dir / f"edition-ar-original-{width}.png", full_page=True)
 
         # "Read in English" goes back to the English story.
@@ -89,10 +98,6 @@ def test_arabic_edition_reads_right_to_left(browser, live_server, site, artifact
         assert page.url.endswith(site["interview"].get_absolute_url())
         assert page.get_attribute("html", "lang") == "en"
         assert direction_of(page, "body") == "ltr"
-        overflow = page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        assert overflow <= 0
     finally:
         context.close()
     assert errors == []
