@@ -30,7 +30,9 @@ def edition_listing(edition: Edition):
 
 def render_edition(request, edition: Edition, template: str, context: dict):
     with translation.override(edition.code):
-        return render(request, template, {"edition": edition, **context})
+        response = render(request, template, {"edition": edition, **context})
+    response["Content-Language"] = edition.code
+    return response
 
 
 @public_page

@@ -19,11 +19,10 @@ from django.conf.locale import LANG_INFO
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
-from articles.models import ORIGINAL_TEXT_GIVEN, Article, Section, is_right_to_left
+from articles.models import Article, Section, is_right_to_left
 
 # The site's furniture, by key, in English; a language's own below replaces what it has.
 ENGLISH = {
-    "edition": "{language} edition",
     "home": "Home",
     "skip": "Skip to main content",
     "search": "Search",
@@ -32,7 +31,6 @@ ENGLISH = {
     "search_placeholder": "Search",
     "latest": "Latest",
     "sections": "Sections",
-    "lead": "Lead story",
     "interview": "Interview",
     "read_in_english": "Read in English",
     "english_site": "The English site",
@@ -56,7 +54,6 @@ ENGLISH = {
 # The newsroom's own translations. Arabic is the newsroom's first language after English.
 WORDS: dict[str, dict[str, str]] = {
     "ar": {
-        "edition": "النسخة العربية",
         "home": "الرئيسية",
         "skip": "انتقل إلى المحتوى الرئيسي",
         "search": "بحث",
@@ -65,7 +62,6 @@ WORDS: dict[str, dict[str, str]] = {
         "search_placeholder": "ابحث",
         "latest": "الأحدث",
         "sections": "الأقسام",
-        "lead": "القصة الرئيسية",
         "interview": "مقابلة",
         "read_in_english": "اقرأ بالإنكليزية",
         "english_site": "الموقع بالإنكليزية",
@@ -167,18 +163,6 @@ def open_edition(code: str) -> tuple[Edition, list[Section]]:
     if not sections and not offered(edition).exists():
         raise Http404("No such edition.")
     return edition, sections
-
-
-def editions_with_stories() -> list[Edition]:
-    """Every edition with a published original, in the order of ORIGINAL_LANGUAGES (one query)."""
-    codes = set(
-        Article.objects.published()
-        .filter(ORIGINAL_TEXT_GIVEN, original_language__in=settings.ORIGINAL_LANGUAGES)
-        .order_by()
-        .values_list("original_language", flat=True)
-        .distinct()
-    )
-    return [e for code in settings.ORIGINAL_LANGUAGES if code in codes and (e := edition_for(code))]
 
 
 def language_code_pattern() -> str:

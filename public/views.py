@@ -82,7 +82,9 @@ def article_original(request, slug: str):
         "english_url": article.get_absolute_url(),
     }
     with translation.override(edition.code):
-        return render(request, "articles/article_original.html", context)
+        response = render(request, "articles/article_original.html", context)
+    response["Content-Language"] = edition.code
+    return response
 
 
 @public_page

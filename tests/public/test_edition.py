@@ -124,6 +124,7 @@ def test_the_whole_edition_page_is_arabic_and_right_to_left(client, edition):
     # Dates with Arabic month names (Django's translations).
     assert "5 مارس 2025" in html
     assert "March" not in html
+    assert client.get("/ar/")["Content-Language"] == "ar"
     # The edition's feeds are the ones announced, in its language.
     assert 'type="application/rss+xml" hreflang="ar"' in html
     assert 'href="/ar/feed.rss"' in html
