@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, PageNotAnInteger
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -83,9 +83,8 @@ class UncountedPaginator:
 def language_alternates(sitemap: Sitemap, item: Article) -> list[dict[str, str]]:
     """A translated story's English page and its original page, each naming the other (and the
     English one as the default): the <xhtml:link rel="alternate" hreflang> of both their <url>
-    entries, as the pages' own <link rel="alternate"> say (includes/language_alternates.html)."""
-    if not getattr(item, "has_original", False):  # annotated by ArticleSitemap.items()
-        return []
+    entries, as the pages' own <link rel="alternate"> say (includes/language_alternates.html).
+    The story must have an original page (Article.has_original_text)."""
     base = f"{sitemap.get_protocol()}://{sitemap.get_domain()}"
     english = base + item.get_absolute_url()
     return [
@@ -105,8 +104,16 @@ class ArticleSitemap(SiteSitemap):
             Article.objects.published()
             .newest_first()
             .only("slug", "headline", "published_at", "updated_at", "original_language")
-            .annotate(has_original=ExpressionWrapper(ORIGINAL_TEXT_GIVEN, BooleanField()))
         )
+
+    def with_original_pages(self, items: list[Article]) -> set[int]:
+        """Which of a page's stories have an original page: one query by primary key for the
+        translated ones among them, if any (the page's own query reads no long text)."""
+        translated = [item.pk for item in items if item.original_language]
+        if not translated:
+            return set()
+        found = Article.objects.filter(ORIGINAL_TEXT_GIVEN, pk__in=translated)
+        return set(found.values_list("pk", flat=True))
 
     @property
     def paginator(self) -> UncountedPaginator:  # type: ignore[override]  # Sitemap needs only .page() and .num_pages
@@ -133,8 +140,10 @@ class ArticleSitemap(SiteSitemap):
         with what title: the headline cleaned for XML (articles.text), whatever is stored."""
         urls = super().get_urls(*args, **kwargs)
         since = timezone.now() - NEWS_WINDOW
+        originals = self.with_original_pages([url["item"] for url in urls])
         for url in urls:
-            url["alternates"] = language_alternates(self, url["item"])
+            if url["item"].pk in originals:
+                url["alternates"] = language_alternates(self, url["item"])
             url["is_news"] = url["item"].published_at >= since
             if url["is_news"]:
                 url["news_title"] = clean_text(url["item"].headline, one_line=True)
@@ -152,7 +161,7 @@ class OriginalSitemap(ArticleSitemap):
         return item.original_url
 
     def get_urls(self, *args, **kwargs):
-        urls = Sitemap.get_urls(self, *args, **kwargs)
+        urls = Sitemap.get_urls(self, *args, **kwargs)  # no Google News tags: English only
         for url in urls:
             url["alternates"] = language_alternates(self, url["item"])
         return urls
