@@ -30,6 +30,7 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorField,
 )
 from django.db import connection
 from django.db.models import F, Func, OuterRef, Subquery, TextField, Value
@@ -117,6 +118,19 @@ def search_articles(text: str) -> ArticleQuerySet:
     if is_postgresql():
         return _postgresql(Article.objects.published(), text)
     return _sqlite(text)
+
+
+def search_originals(text: str, language: str) -> ArticleQuerySet:
+    """Published stories offered in `language` (the original-language edition) whose original
+    text matches `text`, best first: only the original headline, standfirst, text and exchanges
+    count, each story with a `raw_snippet` of its original text (see snippet_for)."""
+    text = clean_query(text)
+    offered = Article.objects.published().offered_in(language)
+    if not text:
+        return offered.none()
+    if is_postgresql():
+        return _postgresql_originals(offered, text)
+    return _sqlite(text, original_language=language)
 
 
 # What a story is found by ------------------------------------------------------------------------
@@ -319,6 +333,54 @@ def _postgresql(published: ArticleQuerySet, words: str) -> ArticleQuerySet:
     )
 
 
+class OriginalVector(Func):
+    """The original-language part of the stored search vector: its D-weighted words alone
+    (document_vector() weighs nothing else D)."""
+
+    function = "ts_filter"
+    template = "%(function)s(%(expressions)s, '{d}'::\"char\"[])"
+    output_field = SearchVectorField()
+
+
+def _original_text() -> Concat:
+    """A story's original standfirst, text and exchanges, as plain text (the snippets')."""
+    return Concat(
+        "source_dek",
+        Value(" "),
+        StripTags("source_body"),
+        Value(" "),
+        _exchanges_text("question_original", "answer_original"),
+        output_field=TextField(),
+    )
+
+
+def _postgresql_originals(offered: ArticleQuerySet, words: str) -> ArticleQuerySet:
+    query = SearchQuery(words, search_type="websearch", config=ORIGINAL_CONFIG)
+    # The whole vector's match uses the GIN index; its original part then decides.
+    return (
+        offered.filter(search_vector=query)
+        .annotate(original_vector=OriginalVector("search_vector"))
+        .filter(original_vector=query)
+        .annotate(
+            rank=SearchRank(F("original_vector"), query),
+            raw_snippet=SearchHeadline(
+                _original_text(),
+                query,
+                config=ORIGINAL_CONFIG,
+                start_sel=START,
+                stop_sel=STOP,
+                max_words=35,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            ),
+        )
+        .select_related("section")
+        .defer("body", "search_vector")
+        .order_by("-rank", "-published_at", "-pk")
+    )
+
+
 def match_expression(text: str) -> str | None:
     """An FTS5 query for what a person typed, or None if it has no word to look for.
 
@@ -351,16 +413,23 @@ class FullTextResults(ArticleQuerySet):
     """
 
     match: str = ""
+    # Where snippets come from; empty for all of SNIPPET_COLUMNS.
+    snippet_columns: tuple[str, ...] = ()
 
     def _clone(self) -> Self:
         clone = super()._clone()  # type: ignore[misc]  # QuerySet's own, not in the stubs
         clone.match = self.match
+        clone.snippet_columns = self.snippet_columns
         return clone
 
     def _fetch_all(self) -> None:
         if self._result_cache is None and self.match and self._iterable_class is ModelIterable:
             ranked = list(self.values_list("pk", "rank"))
-            found = Article.objects.filter(pk__in=[pk for pk, _ in ranked]).for_listing()
+            found = Article.objects.filter(pk__in=[pk for pk, _ in ranked])
+            if self.snippet_columns == ("original",):  # an edition's cards: no English credits
+                found = found.select_related("section").defer("body", "search_vector")
+            else:
+                found = found.for_listing()
             by_pk = {article.pk: article for article in found}
             page: list[Any] = []
             for pk, rank in ranked:
@@ -368,18 +437,31 @@ class FullTextResults(ArticleQuerySet):
                 article.rank = rank
                 page.append(article)
             if page:
-                attach_snippets(page, self.match)
+                attach_snippets(page, self.match, self.snippet_columns or SNIPPET_COLUMNS)
             self._result_cache = page
             self._prefetch_done = True  # for_listing() fetched the credits and tags
         super()._fetch_all()
 
 
-def _sqlite(text: str) -> ArticleQuerySet:
+def _sqlite(text: str, original_language: str = "") -> ArticleQuerySet:
+    """Ranked matches among the published stories; with `original_language`, among those
+    offered in it, by their original text alone, which their snippets come from too."""
     match = match_expression(text)
     if match is None:
         return Article.objects.none()
     weights = ", ".join(str(weight) for weight in WEIGHTS)
     results = FullTextResults(model=Article).published()
+    if original_language:
+        results = (
+            results.offered_in(original_language)
+            .select_related("section")
+            .defer("body", "search_vector")
+        )
+        # An FTS5 column filter: the whole expression is looked for in that column alone.
+        match = f"original : ({match})"
+        results.snippet_columns = ("original",)
+    else:
+        results = results.for_listing()
     results.match = match
     # Joined to the stories a reader may see now, ranked by bm25() (smaller is better). The
     # stories themselves are read a page at a time (FullTextResults).
@@ -392,11 +474,13 @@ def _sqlite(text: str) -> ArticleQuerySet:
     return cast(FullTextResults, ranked.order_by("rank", "-published_at", "-pk"))
 
 
-def attach_snippets(articles: list[Article], match: str) -> None:
-    """Set `raw_snippet` on each story: FTS5's snippets of the first two parts where the query's
-    words are found, or None when they are found only in the headline or a name."""
+def attach_snippets(
+    articles: list[Article], match: str, sources: tuple[str, ...] = SNIPPET_COLUMNS
+) -> None:
+    """Set `raw_snippet` on each story: FTS5's snippets of the first two of the `sources` where
+    the query's words are found, or None when they are found only in the headline or a name."""
     by_pk = {article.pk: article for article in articles}
-    columns = [COLUMNS.index(name) for name in SNIPPET_COLUMNS]
+    columns = [COLUMNS.index(name) for name in sources]
     snippets = ", ".join(
         f"snippet({SEARCH_TABLE}, {column}, %s, %s, ' … ', {SNIPPET_TOKENS})" for column in columns
     )
@@ -413,12 +497,16 @@ def attach_snippets(articles: list[Article], match: str) -> None:
             article.raw_snippet = " … ".join(found[:SNIPPET_FRAGMENTS]) or None
 
 
-def snippet_for(article: Article, text: str) -> SafeString:
-    """The highlighted snippet of one result: the database's when it made one, else our own."""
+def snippet_for(article: Article, text: str, *, original: bool = False) -> SafeString:
+    """The highlighted snippet of one result: the database's when it made one, else our own
+    (from the original-language text if `original`)."""
     raw = getattr(article, "raw_snippet", None)
     if raw and START in raw:
         return mark(raw)
-    source = " ".join(f"{article.dek} {strip_tags(article.body)}".split())
+    if original:
+        source = " ".join(f"{article.source_dek} {strip_tags(article.source_body)}".split())
+    else:
+        source = " ".join(f"{article.dek} {strip_tags(article.body)}".split())
     words = [re.escape(w) for w in clean_query(text).split() if w]
     if not words:
         return mark(source[:SNIPPET_CHARS])

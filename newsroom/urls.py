@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from public import views as public_views
 from public.caching import public_page
+from public.editions import language_code_pattern
 from public.sitemaps import SITEMAPS, sitemap_index, sitemap_section
 
 from . import views
@@ -34,6 +35,12 @@ urlpatterns = [
     path("admin/2fa/", include("accounts.two_factor")),
     path("admin/", admin.site.urls),
     path("", include("public.urls")),
+    # The original-language editions (/ar/...): only the codes of ORIGINAL_LANGUAGES match, so
+    # no other address can be taken for one.
+    re_path(
+        rf"^(?P<language>{language_code_pattern()})/",
+        include("public.edition_urls"),
+    ),
 ]
 
 handler500 = "newsroom.views.server_error"

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
@@ -15,10 +17,12 @@ from taggit.models import Tag
 from articles.models import Article, Section, all_tags
 from articles.site_address import site_url
 from articles.text import clean_values
-from interviews.markup import answer_html
+from interviews.markup import answer_html, insertions_html
+from interviews.parsing import paragraphs
 
 from . import corrections
 from .body import render_body
+from .editions import Edition, edition_for, offered
 from .templatetags.bylines import authors_of, contributors_of, format_byline, translators_of
 
 FEED_SIZE = 30
@@ -190,3 +194,56 @@ class TagFeed(LatestFeed):
 class TagAtomFeed(TagFeed):
     feed_type = CreditedAtomFeed
     subtitle = TagFeed.description
+
+
+class EditionFeed(LatestFeed):
+    """An original-language edition's feed (/ar/feed.rss): its stories' original headlines and
+    texts, linking to their original pages, with the feed's language set to the edition's.
+    A language with no edition, or none published yet, has no feed."""
+
+    def get_object(self, request, language: str) -> Edition:
+        edition = edition_for(language)
+        if edition is None or not offered(edition).exists():
+            raise Http404("No such edition.")
+        return edition
+
+    def get_feed(self, obj: Edition, request):
+        # Django names the feed's language by the active one (<language>, xml:lang).
+        with translation.override(obj.code):
+            return super().get_feed(obj, request)
+
+    def title(self, obj: Edition) -> str:
+        return obj.say("feed_title", site=settings.SITE_NAME, language=obj.name_local)
+
+    def link(self, obj: Edition) -> str:
+        return f"{site_url()}{obj.home_url}"
+
+    def description(self, obj: Edition) -> str:
+        return obj.say("feed_description", site=settings.SITE_NAME, language=obj.name_local)
+
+    def articles(self, obj: Edition):
+        return offered(obj)
+
+    def item_title(self, item: Article) -> str:
+        return item.source_headline or item.headline
+
+    def item_description(self, item: Article) -> str:
+        """The original standfirst, text, and an interview's original questions and answers."""
+        parts = [f"<p><strong>{escape(item.source_dek)}</strong></p>"] if item.source_dek else []
+        parts += [f"<p>{insertions_html(p)}</p>" for p in paragraphs(item.source_body)]
+        if item.is_interview:
+            for exchange in item.exchanges.all():
+                if exchange.question_original:
+                    parts.append(
+                        f"<p><strong>{insertions_html(exchange.question_original)}</strong></p>"
+                    )
+                parts += [f"<p>{answer_html(p)}</p>" for p in exchange.answer_original_paragraphs]
+        return "\n".join(parts)
+
+    def item_link(self, item: Article) -> str:
+        return f"{site_url()}{item.original_url}"
+
+
+class EditionAtomFeed(EditionFeed):
+    feed_type = Atom1Feed
+    subtitle = EditionFeed.description

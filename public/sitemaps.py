@@ -1,10 +1,13 @@
-"""The sitemaps: /sitemap.xml is an index of /sitemap-home.xml, /sitemap-sections.xml and the
+"""The sitemaps: /sitemap.xml is an index of /sitemap-home.xml, /sitemap-sections.xml, the
 pages of /sitemap-articles.xml (?p=2, ?p=3...), which name every published story once, with
-Google News tags on those of the last two days."""
+Google News tags on those of the last two days, /sitemap-editions.xml (the original-language
+editions' pages) and the pages of /sitemap-originals.xml (the stories' original-language pages).
+A translated story's two pages name each other as hreflang alternates in both."""
 
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import EmptyPage, PageNotAnInteger
@@ -13,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from articles.models import Article, Section
+from articles.models import ORIGINAL_TEXT_GIVEN, Article, Section
 from articles.site_address import site_url
 from articles.text import clean_text
 
@@ -77,6 +80,20 @@ class UncountedPaginator:
         return page
 
 
+def language_alternates(sitemap: Sitemap, item: Article) -> list[dict[str, str]]:
+    """A translated story's English page and its original page, each naming the other (and the
+    English one as the default): the <xhtml:link rel="alternate" hreflang> of both their <url>
+    entries, as the pages' own <link rel="alternate"> say (includes/language_alternates.html).
+    The story must have an original page (Article.has_original_text)."""
+    base = f"{sitemap.get_protocol()}://{sitemap.get_domain()}"
+    english = base + item.get_absolute_url()
+    return [
+        {"lang_code": "en", "location": english},
+        {"lang_code": item.original_language, "location": base + item.original_url},
+        {"lang_code": "x-default", "location": english},
+    ]
+
+
 class ArticleSitemap(SiteSitemap):
     changefreq = "daily"
     limit = STORIES_PER_PAGE
@@ -86,8 +103,17 @@ class ArticleSitemap(SiteSitemap):
         return (
             Article.objects.published()
             .newest_first()
-            .only("slug", "headline", "published_at", "updated_at")
+            .only("slug", "headline", "published_at", "updated_at", "original_language")
         )
+
+    def with_original_pages(self, items: list[Article]) -> set[int]:
+        """Which of a page's stories have an original page: one query by primary key for the
+        translated ones among them, if any (the page's own query reads no long text)."""
+        translated = [item.pk for item in items if item.original_language]
+        if not translated:
+            return set()
+        found = Article.objects.filter(ORIGINAL_TEXT_GIVEN, pk__in=translated)
+        return set(found.values_list("pk", flat=True))
 
     @property
     def paginator(self) -> UncountedPaginator:  # type: ignore[override]  # Sitemap needs only .page() and .num_pages
@@ -114,11 +140,57 @@ class ArticleSitemap(SiteSitemap):
         with what title: the headline cleaned for XML (articles.text), whatever is stored."""
         urls = super().get_urls(*args, **kwargs)
         since = timezone.now() - NEWS_WINDOW
+        originals = self.with_original_pages([url["item"] for url in urls])
         for url in urls:
+            if url["item"].pk in originals:
+                url["alternates"] = language_alternates(self, url["item"])
             url["is_news"] = url["item"].published_at >= since
             if url["is_news"]:
                 url["news_title"] = clean_text(url["item"].headline, one_line=True)
         return urls
+
+
+class OriginalSitemap(ArticleSitemap):
+    """The original-language pages of the published translated stories, newest first, each
+    with its English page as an alternate."""
+
+    def items(self):
+        return super().items().filter(ORIGINAL_TEXT_GIVEN)
+
+    def location(self, item: Article) -> str:
+        return item.original_url
+
+    def get_urls(self, *args, **kwargs):
+        urls = Sitemap.get_urls(self, *args, **kwargs)  # no Google News tags: English only
+        for url in urls:
+            url["alternates"] = language_alternates(self, url["item"])
+        return urls
+
+
+class EditionSitemap(SiteSitemap):
+    """The original-language editions' home and section pages (public/editions.py), of the
+    languages with a published original (one query)."""
+
+    changefreq = "hourly"
+
+    def items(self) -> list[str]:
+        pairs = set(
+            Article.objects.published()
+            .filter(ORIGINAL_TEXT_GIVEN, original_language__in=settings.ORIGINAL_LANGUAGES)
+            .order_by()
+            .values_list("original_language", "section__slug")
+            .distinct()
+        )
+        paths = []
+        for code in settings.ORIGINAL_LANGUAGES:
+            slugs = sorted(slug for language, slug in pairs if language == code and slug)
+            if any(language == code for language, _ in pairs):
+                paths.append(f"/{code}/")
+                paths += [f"/{code}/sections/{slug}/" for slug in slugs]
+        return paths
+
+    def location(self, item: str) -> str:
+        return item
 
 
 class SectionSitemap(SiteSitemap):
@@ -146,7 +218,13 @@ class HomeSitemap(SiteSitemap):
         return reverse(item)
 
 
-SITEMAPS = {"home": HomeSitemap, "sections": SectionSitemap, "articles": ArticleSitemap}
+SITEMAPS = {
+    "home": HomeSitemap,
+    "sections": SectionSitemap,
+    "articles": ArticleSitemap,
+    "editions": EditionSitemap,
+    "originals": OriginalSitemap,
+}
 
 
 def sitemap_index(request, sitemaps, **kwargs):

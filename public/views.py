@@ -9,7 +9,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import cache_control
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -19,6 +19,7 @@ from articles.search import search_articles
 from articles.site_address import site_url
 
 from .caching import public_page
+from .editions import edition_for, edition_sections
 from .pagination import counted_page, listing_page
 
 PAGE_SIZE = 20
@@ -67,9 +68,23 @@ def article_original(request, slug: str):
         if response is not None:
             return response
         raise Http404("No such story.")
-    if not article.is_translated or not (article.source_headline or article.source_body):
+    if not article.has_original_text:
         raise Http404("This story has no original-language text.")
-    return render(request, "articles/article_original.html", {"article": article})
+    context = {"article": article, "base_template": "base.html"}
+    edition = edition_for(article.original_language)
+    if edition is None:  # a language since taken out of ORIGINAL_LANGUAGES: no edition to show
+        return render(request, "articles/article_original.html", context)
+    # The page is part of its language's edition: its furniture, and Django's dates, in it.
+    context |= {
+        "base_template": "edition/base.html",
+        "edition": edition,
+        "edition_sections": edition_sections(edition),
+        "english_url": article.get_absolute_url(),
+    }
+    with translation.override(edition.code):
+        response = render(request, "articles/article_original.html", context)
+    response["Content-Language"] = edition.code
+    return response
 
 
 @public_page

@@ -27,6 +27,7 @@ from .records import (
 )
 from .stories import (
     LIVE_STATES,
+    ORIGINAL_TEXT_GIVEN,
     WORDS_PER_MINUTE,
     Article,
     ArticleKind,
@@ -43,6 +44,7 @@ from .stories import (
 __all__ = [
     "AUDIT_ACTIONS",
     "LIVE_STATES",
+    "ORIGINAL_TEXT_GIVEN",
     "WORDS_PER_MINUTE",
     "Article",
     "ArticleKind",

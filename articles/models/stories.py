@@ -90,6 +90,12 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Leave the long texts in the database: cards and admin rows show none of them."""
         return self.defer(*Article.LONG_TEXT_FIELDS)
 
+    def offered_in(self, language: str) -> Self:
+        """Stories whose original-language text in `language` readers can be offered: translated
+        from it, with an original headline or text (what /articles/<slug>/original/ shows). Chain
+        after published(); the original-language edition (public/editions.py) lists these."""
+        return self.filter(original_language=language).filter(ORIGINAL_TEXT_GIVEN)
+
     def newest_first(self) -> Self:
         """Newest publication first (Django's own latest() still returns one row)."""
         return self.order_by("-published_at", "-pk")
@@ -126,6 +132,10 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         with connection.cursor() as cursor:
             cursor.execute(sql, (*params, zone, *params, zone, zone))
             return [row[0].date() for row in cursor.fetchall()]
+
+
+# A story has an original-language text to show: a headline or a text (Article.has_original_text).
+ORIGINAL_TEXT_GIVEN = ~Q(original_language="") & (~Q(source_headline="") | ~Q(source_body=""))
 
 
 class ArticleKind(models.TextChoices):
@@ -358,6 +368,16 @@ class Article(models.Model):
     @property
     def is_translated(self) -> bool:
         return bool(self.original_language)
+
+    @property
+    def has_original_text(self) -> bool:
+        """Has it an original-language page (/articles/<slug>/original/)? The same test as
+        ORIGINAL_TEXT_GIVEN, for one story."""
+        return self.is_translated and bool(self.source_headline or self.source_body)
+
+    @property
+    def original_url(self) -> str:
+        return reverse("articles:original", args=[self.slug])
 
     @property
     def original_language_name(self) -> str:

@@ -45,7 +45,8 @@ def test_original_language_page_sets_lang_and_dir(client):
         answer_original="لأن.\n\nثانياً.",
     )
     html = client.get(f"/articles/{article.slug}/original/").content.decode()
-    assert '<html lang="en">' in html
+    # The whole page is Arabic, right to left (the Arabic edition's: tests/public/test_edition.py).
+    assert '<html lang="ar" dir="rtl">' in html
     assert 'lang="ar" dir="rtl"' in html
     assert "الثوار وتنظيم الدولة يتفقون على هدنة</h1>" in html
     assert "<p>الفقرة الأولى.</p>" in html

@@ -87,6 +87,8 @@ def test_the_index_names_every_sitemap_page_on_site_url(client, archive):
         f"{SITE}/sitemap-articles.xml",
         f"{SITE}/sitemap-articles.xml?p=2",
         f"{SITE}/sitemap-articles.xml?p=3",
+        f"{SITE}/sitemap-editions.xml",
+        f"{SITE}/sitemap-originals.xml",
     ]
 
 

@@ -148,8 +148,14 @@ def test_feeds_sitemaps_and_json_ld_are_well_formed_whatever_text_is_stored(
             assert len(parse_feed(response.content).entries) == 1, url
 
         index = parse_xml(client.get("/sitemap.xml").content)
-        assert len(index) == 3
-        for url in ("/sitemap-articles.xml", "/sitemap-sections.xml", "/sitemap-home.xml"):
+        assert len(index) == 5
+        for url in (
+            "/sitemap-articles.xml",
+            "/sitemap-sections.xml",
+            "/sitemap-home.xml",
+            "/sitemap-editions.xml",
+            "/sitemap-originals.xml",
+        ):
             response = client.get(url)
             assert response.status_code == 200, url
             parse_xml(response.content)
