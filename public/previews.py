@@ -130,5 +130,10 @@ def preview_original(request: HttpRequest, token: str) -> HttpResponse:
     if not article.is_translated or not (article.source_headline or article.source_body):
         return _not_found(request)
     return _private(
-        render(request, "articles/article_original.html", {"article": article, "preview": shown})
+        render(
+            request,
+            "articles/article_original.html",
+            # A preview wears the English site's furniture, around the original's text.
+            {"article": article, "preview": shown, "base_template": "base.html"},
+        )
     )
