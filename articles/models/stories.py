@@ -307,6 +307,13 @@ class Article(models.Model):
                 condition=Q(status__in=LIVE_STATES),
                 name="article_live_section_idx",
             ),
+            # The few stories under an embargo: when the next one ends (the page cache), and the
+            # ones whose time has come (publish_scheduled, every minute).
+            models.Index(
+                fields=["embargo_until"],
+                condition=Q(embargo_until__isnull=False),
+                name="article_embargo_idx",
+            ),
         ]
 
     def __str__(self) -> str:

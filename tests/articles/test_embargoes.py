@@ -3,6 +3,7 @@ refusals that name the time, and the scheduler when the time comes."""
 
 from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -102,7 +103,7 @@ def test_an_embargo_time_already_past_is_refused(editor):
 
 def test_an_embargo_time_needs_its_time_zone(editor):
     with pytest.raises(ValueError, match="timezone-aware"):
-        changes.set_embargo(ArticleFactory(), until=datetime(2030, 1, 1, 12), by=editor)
+        changes.set_embargo(ArticleFactory(), until=datetime(2030, 1, 1, 12), by=editor)  # noqa: DTZ001
 
 
 # Lifting before its time: a permission of its own, and a reason --------------------------------
@@ -190,7 +191,7 @@ def test_publishing_before_the_embargo_is_refused_naming_the_time_in_the_site_zo
     editor, settings
 ):
     settings.TIME_ZONE = "Asia/Beirut"
-    until = timezone.make_aware(datetime(2031, 3, 4, 15, 30), timezone.get_fixed_timezone(120))
+    until = datetime(2031, 3, 4, 15, 30, tzinfo=ZoneInfo("Asia/Beirut"))
     article = embargoed(editor, until=until, status=Status.APPROVED)
     with pytest.raises(workflow.TransitionNotAllowed) as refusal:
         workflow.transition(article, "publish", by=editor)

@@ -51,9 +51,7 @@ def shows(client, path: str, article: Article) -> bool:
 
 @pytest.mark.usefixtures("no_page_cache")
 @pytest.mark.parametrize("path", READER_PATHS)
-def test_listings_feeds_sitemap_and_search_hold_the_story_back_until_its_time(
-    client, editor, path
-):
+def test_listings_feeds_sitemap_and_search_hold_the_story_back_until_its_time(client, editor, path):
     article = embargoed_story(editor)
     assert not shows(client, path, article)
     with time_machine.travel(timezone.now() + timedelta(hours=3)):

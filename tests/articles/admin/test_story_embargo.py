@@ -3,6 +3,7 @@ through the door (editors; read only for everyone else; lifting early with its r
 
 import re
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -14,6 +15,7 @@ from tests.factories import ArticleFactory, BylineFactory, ContributorFactory
 
 pytestmark = pytest.mark.django_db
 Status = Article.Status
+BEIRUT = ZoneInfo("Asia/Beirut")
 
 
 def later(**delta) -> datetime:
@@ -37,8 +39,8 @@ def test_the_story_list_says_embargoed_until_and_scheduled_for_and_published_onl
     editor_client, editor, settings
 ):
     settings.TIME_ZONE = "Asia/Beirut"
-    until = timezone.make_aware(datetime(2031, 3, 4, 15, 30))
-    at = timezone.make_aware(datetime(2031, 3, 5, 9, 0))
+    until = datetime(2031, 3, 4, 15, 30, tzinfo=BEIRUT)
+    at = datetime(2031, 3, 5, 9, 0, tzinfo=BEIRUT)
     live = ArticleFactory(headline="Live now", published=True)
     held = ArticleFactory(headline="Published but embargoed", published=True)
     changes.set_embargo(held, until=until, by=editor)
@@ -85,9 +87,9 @@ def test_an_editor_sets_an_embargo_on_the_story_form_through_the_door(editor_cli
     # The form shows it back, and saving it again unchanged writes nothing more.
     page = editor_client.get(change_url(article)).content.decode()
     assert "Embargoed by the agency." in page
-    editor_client.post(
-        change_url(article), story_form(article, **embargo_fields(until, "Embargoed by the agency."))
-    )
+    assert "Embargoed until " in page  # the desk panel says so above the buttons
+    same = embargo_fields(until, note="Embargoed by the agency.")
+    editor_client.post(change_url(article), story_form(article, **same))
     assert AuditEntry.objects.filter(action__startswith="embargo").count() == 1
 
 
@@ -149,3 +151,17 @@ def test_a_reporter_sees_the_embargo_read_only_and_cannot_post_one(client, edito
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.embargo_until is not None
+
+
+def test_a_reporters_published_but_embargoed_story_does_not_read_published_on_their_desk(
+    client, editor, reporter
+):
+    from tests.conftest import login_as
+
+    article = ArticleFactory(created_by=reporter, published=True, headline="Held by the desk")
+    changes.set_embargo(article, until=later(days=1), by=editor)
+    login_as(client, reporter)
+    html = client.get("/admin/").content.decode()
+    row = html[html.index("Held by the desk") :].split("</tr>")[0]
+    assert "Embargoed until" in row
+    assert ">Published<" not in row
