@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from django.utils import timezone
 
 from . import translation
+from .desk_time import shown
 from .models import Article, Byline
 
 # Credits that make a byline: who wrote or reported the story. A translator or a photographer
@@ -100,7 +101,37 @@ def items(
             )
         )
     result.append(_time_item(article, target=target, publish_at=publish_at, now=now))
+    embargo = _embargo_item(article, target=target, publish_at=publish_at, now=now)
+    if embargo is not None:
+        result.append(embargo)
     return result
+
+
+def _embargo_item(
+    article: Article, *, target: str, publish_at: datetime | None, now: datetime
+) -> Item | None:
+    """Under an embargo still to run: not published before its time, nor scheduled earlier
+    (scheduling for the embargo's time or later is what to do). None without one."""
+    until = article.embargo_until
+    if until is None or until <= now:
+        return None
+    label = "Not before the embargo"
+    when = shown(until, "%-d %B %Y, %H:%M")
+    if target == Article.Status.SCHEDULED:
+        if publish_at is not None and publish_at < until:
+            return Item(
+                "embargo",
+                label,
+                False,
+                f"it is embargoed until {when}: schedule it for then or later",
+            )
+        return Item("embargo", label, True)
+    return Item(
+        "embargo",
+        label,
+        False,
+        f"it is embargoed until {when}: schedule it for then or later, or have the embargo lifted",
+    )
 
 
 def _time_item(

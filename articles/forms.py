@@ -225,6 +225,18 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
     """
 
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Lifting an embargo before its time says why (articles/changes/embargoes.py); not a field of
+    # the story: the audit row keeps it.
+    embargo_lift_reason = forms.CharField(
+        label="Reason for lifting the embargo early",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=(
+            "Needed when you clear the embargo or move it earlier before its time (a permission "
+            "of its own); kept in the audit trail."
+        ),
+    )
     # Why the door refused this form's last save, when it is shown again (ArticleAdmin sets it).
     refusal: str | None = None
 
@@ -244,6 +256,8 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
             "source_dek",
             "source_body",
             "published_at",
+            "embargo_until",
+            "embargo_note",
         )
         # The admin prints help texts as HTML, editable or read-only, and the slug's names a
         # "<slug>" placeholder, which the browser took for a tag and hid ("/articles//").
@@ -258,6 +272,12 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
             from .desk_time import zone_id
 
             self.fields["published_at"].label = f"Publication time ({zone_id()})"
+        if "embargo_until" in self.fields:
+            from .desk_time import zone_id
+
+            self.fields["embargo_until"].label = f"Embargo until ({zone_id()})"
+        if "embargo_note" in self.fields:
+            self.fields["embargo_note"].widget.attrs.update({"rows": 2, "cols": 80})
 
     def clean(self):
         cleaned = super().clean()
@@ -284,6 +304,19 @@ class ArticleAdminForm(CleanTextMixin, forms.ModelForm):
                     "A story that is %(status)s needs its publication time.",
                     code="publication_time_required",
                     params={"status": self.instance.get_status_display().lower()},
+                ),
+            )
+        if (
+            "embargo_until" in self.fields
+            and "embargo_note" in self.fields
+            and cleaned.get("embargo_note")
+            and cleaned.get("embargo_until") is None
+        ):
+            self.add_error(
+                "embargo_until",
+                ValidationError(
+                    "An embargo note goes with an embargo time: give the time, or clear the note.",
+                    code="embargo_time_required",
                 ),
             )
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("headline"):

@@ -217,13 +217,49 @@ CHANGE_LABELS = {
     "interviewee": "interviewee",
     "exchanges": "the questions and answers (adding, removing or reordering)",
     "exchange_text": "the words of the questions and answers",
+    "embargo": "embargo",
+    "embargo_until": "embargo time",
+    "embargo_note": "embargo note",
 }
 
 
 def readonly_article_fields(user: User, article: Article | None, all_fields: list[str]) -> set[str]:
     """The form fields that `user` sees but may not change on `article`."""
     allowed = allowed_changes(user, article)
+    if can_set_embargo(user, article):
+        allowed |= EMBARGO_FIELDS
     return {name for name in all_fields if name not in allowed}
+
+
+# The embargo: a "not before" time and the desk's note on it. Not story fields the story form's
+# save writes: the door's set_embargo / lift_embargo (articles/changes/embargoes.py) do.
+EMBARGO_FIELDS: frozenset[str] = frozenset({"embargo_until", "embargo_note"})
+
+
+def can_set_embargo(user: User, article: Article | None = None) -> bool:
+    """Putting an embargo on a story, moving it later, or changing its note: editors."""
+    return is_editor(user) and (article is None or can_change_article(user, article))
+
+
+def can_lift_embargo(user: User) -> bool:
+    """Lifting an embargo before its time (clearing it, or moving it earlier while it runs) is a
+    permission of its own (articles.lift_embargo), held by the Editor role."""
+    return bool(can_set_embargo(user) and user.has_perm("articles.lift_embargo"))
+
+
+def embargo_refusal(user: User, article: Article, *, lifts_early: bool) -> str | None:
+    """Why `user` may not change the embargo of `article` (as it was before the change), or
+    None. `lifts_early`: the change clears a running embargo or moves it earlier."""
+    if article.pk is not None and not can_view_article(user, article):
+        return NOT_YOURS
+    if not can_set_embargo(user, article):
+        return "Only editors set or change an embargo."
+    if lifts_early and not can_lift_embargo(user):
+        return (
+            "Lifting an embargo before its time needs the permission to lift embargoes: "
+            "ask an editor who has it."
+        )
+    return None
 
 
 def can_change_credits(user: User, article: Article | None) -> bool:

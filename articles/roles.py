@@ -62,6 +62,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "articles.approve_article",
         "articles.review_translation",
         "articles.publish_article",
+        "articles.lift_embargo",
     ],
 }
 

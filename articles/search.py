@@ -404,7 +404,7 @@ class FullTextResults(ArticleQuerySet):
     """SQLite's ranked matches, read a page at a time in three steps:
 
     1. the ids of the page's stories, ranked: the matches joined to the stories through an index
-       that holds what "live now" needs (migration 0017), so that no story's row is read;
+       that holds what "live now" needs (migrations 0017 and 0022), so that no story's row is read;
     2. those stories, by primary key, with what a card shows (for_listing);
     3. their snippets from FTS5 (snippet() over every match would be slow).
 

@@ -4,8 +4,9 @@ Every cached page is stored under the current *site version*. Changing anything 
 (a story published, edited, corrected or withdrawn; its bylines, tags or exchanges) goes through
 the door, whose announcement calls invalidate_public_pages(), which starts a new version: old
 pages are never served again and expire from the cache on their own. A scheduled story going
-live changes what readers see without any save, so the version also records when the next
-scheduled story goes live and renews itself at that moment.
+live changes what readers see without any save, and so does an embargo's time coming, so the
+version also records when the next scheduled story goes live or the next embargo ends, and
+renews itself at that moment.
 
 The version lives in the cache, so the cache must be one that every gunicorn worker and every
 app server shares (Redis, or the database's cache table): with one per process, a withdrawal
@@ -49,7 +50,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -111,9 +112,14 @@ def _new_version() -> SiteVersion:
     from articles.models import Article
 
     now = datetime.now(tz=UTC)
-    upcoming = Article.objects.filter(
-        status__in=Article.LIVE_STATES, published_at__gt=now
-    ).aggregate(next_live=Min("published_at"))["next_live"]
+    # The next moment a story goes live by itself: a scheduled time, or an embargo's end.
+    coming = Article.objects.filter(
+        Q(published_at__gt=now) | Q(embargo_until__gt=now), status__in=Article.LIVE_STATES
+    ).aggregate(
+        next_live=Min("published_at", filter=Q(published_at__gt=now)),
+        next_free=Min("embargo_until", filter=Q(embargo_until__gt=now)),
+    )
+    upcoming = min((t for t in coming.values() if t is not None), default=None)
     return SiteVersion(
         key=uuid.uuid4().hex[:16],
         # Whole seconds: Last-Modified has no finer resolution, and If-Modified-Since compares.
@@ -396,7 +402,7 @@ def _uncached(request: HttpRequest, response: HttpResponse) -> HttpResponse:
 
 
 # What the door names when a change may take a story away from readers.
-HIDING_CHANGES = frozenset({"status", "published_at", "review", "story", "restore"})
+HIDING_CHANGES = frozenset({"status", "published_at", "review", "story", "restore", "embargo"})
 
 
 def on_story_changed(

@@ -11,8 +11,8 @@ What the page must never do, and where that is made sure of:
 - be indexed or followed: `X-Robots-Tag: noindex, nofollow` and the same robots meta tag.
 - hand the secret address to another site: `Referrer-Policy: no-referrer` (and the meta tag).
 - show anything of a story the link no longer opens: an expired, revoked, tampered or unknown
-  token, or a story that may not be previewed (_preview_allowed: withdrawn), gets the same 404
-  page, which names nothing of the story.
+  token, or a story that may not be previewed (_preview_allowed: withdrawn, or under an
+  embargo), gets the same 404 page, which names nothing of the story.
 
 Each opening is one PreviewOpening row with its time and nothing about who opened it.
 """
@@ -49,13 +49,13 @@ class Preview:
 
 
 def _preview_allowed(article: Article) -> bool:
-    """May a preview link show `article` now? Not once it is withdrawn.
+    """May a preview link show `article` now? Not once it is withdrawn, nor while an embargo on it
+    is still to run: a link handed to a source must not carry the story out before its time.
 
     The one place the story's own state is judged for a preview (the link's own state, expired
-    or revoked, is articles/previews.active_link's): a check added later, such as an embargo,
-    goes here.
+    or revoked, is articles/previews.active_link's).
     """
-    return article.status != Article.Status.WITHDRAWN
+    return article.status != Article.Status.WITHDRAWN and not article.is_embargoed
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -29,6 +29,8 @@ def gone(request: HttpRequest, slug: str) -> HttpResponse | None:
     """410 Gone with the public reason, if `slug` is a withdrawn story; otherwise None."""
     withdrawn = (
         Article.objects.filter(slug=slug, status=Article.Status.WITHDRAWN)
+        # An embargoed story says nothing before its time, not even its headline on a 410.
+        .filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=timezone.now()))
         .only("headline", "withdrawn_reason", "slug")
         .first()
     )

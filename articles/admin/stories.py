@@ -42,6 +42,8 @@ from .writing import WritingViews
 
 # The story fields people type into, in the order the form shows them.
 ARTICLE_FORM_FIELDS = list(ArticleAdminForm.Meta.fields)
+# The embargo's own fieldset: saved through changes.set_embargo, not with the story's fields.
+EMBARGO_FORM_FIELDS = ("embargo_until", "embargo_note", "embargo_lift_reason")
 # Shown on the form, changed only by the workflow or by saving.
 ARTICLE_RECORD_FIELDS = ("status", "withdrawn_reason", "created_by", "created_at", "updated_at")
 
@@ -100,6 +102,16 @@ class ArticleAdmin(
             },
         ),
         ("Publication", {"fields": ("published_at", *ARTICLE_RECORD_FIELDS)}),
+        (
+            "Embargo",
+            {
+                "fields": EMBARGO_FORM_FIELDS,
+                "description": (
+                    "Not before this time: no reader sees the story until then, and it cannot "
+                    "be published or scheduled earlier. The note is for the desk only."
+                ),
+            },
+        ),
     )
     autocomplete_fields = ("lead_image", "section")
     change_list_template = "admin/articles/article/change_list.html"
@@ -110,7 +122,7 @@ class ArticleAdmin(
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "published_at" and field is not None:
+        if db_field.name in ("published_at", "embargo_until") and field is not None:
             field = BoundedSplitDateTimeField(
                 required=False,
                 widget=field.widget,
@@ -144,6 +156,18 @@ class ArticleAdmin(
             fieldsets = [
                 (name, {**options, "fields": (*options["fields"], "loaded_version")}),
                 *rest,
+            ]
+        if not permissions.can_set_embargo(request.user, obj):
+            # The embargo is read only: no reason to give for lifting it.
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": tuple(f for f in options["fields"] if f != "embargo_lift_reason"),
+                    },
+                )
+                for name, options in fieldsets
             ]
         if READ_ONLY_BODY in self.get_readonly_fields(request, obj):
             fieldsets = [
@@ -185,6 +209,11 @@ class ArticleAdmin(
             changed = {"story"}
             form.instance.pk = article.pk
             form.instance._state.adding = False
+        article, embargo_changed = self._save_embargo(
+            request, form, article, content_changed=bool(changed)
+        )
+        if embargo_changed:
+            changed.add("embargo")
         for name in ("slug", "version", "created_by_id", "created_at", "updated_at"):
             setattr(form.instance, name, getattr(article, name))
         for text in new_corrections(formsets):
@@ -198,6 +227,27 @@ class ArticleAdmin(
             # after the save; if it is refused, the save is undone too and the form comes back
             # as typed, with the reason (changeform_view).
             self.move_from_form(request, article, request.POST[MOVE])
+
+    def _save_embargo(self, request, form, article, *, content_changed):
+        """The embargo fields, through their own door (changes.set_embargo), in the same
+        transaction as the story's save; read only (not on the form) for anyone but editors."""
+        if "embargo_until" not in form.fields:
+            return article, False
+        cleaned = form.cleaned_data
+        until = cleaned.get("embargo_until")
+        note = cleaned.get("embargo_note") or ""
+        if until is None and article.embargo_until is None:
+            return article, False
+        saved = changes.set_embargo(
+            article,
+            until=until,
+            note=note,
+            reason=cleaned.get("embargo_lift_reason") or "",
+            by=request.user,
+            # A content change has already claimed the version the form was loaded with.
+            loaded_version=None if content_changed else cleaned.get("loaded_version"),
+        )
+        return saved, saved.version != article.version
 
     def construct_change_message(self, request, form, formsets, add=False):
         if add:
@@ -222,6 +272,8 @@ class ArticleAdmin(
             form.base_fields["source_body"].widget = forms.Textarea(
                 attrs={"rows": 12, "cols": 80, "dir": "auto"}
             )
+        if not permissions.can_set_embargo(request.user, obj):
+            form.base_fields.pop("embargo_lift_reason", None)
         refusal = getattr(request, "story_refusal", None)
         if refusal:
             form = type(form.__name__, (form,), {"refusal": refusal})

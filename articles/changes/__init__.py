@@ -25,6 +25,7 @@ The door is a package by concern, and everything public is imported here, so cal
   version claim (claim_version) and the message of an edit conflict;
 - signals.py: story_changed and announce;
 - story_changes.py: what a change says (StoryChanges and its rows) and what it would change;
+- embargoes.py: setting, moving and lifting an embargo, and ending it at its time;
 - stories.py: create, edit, delete and restore a story, corrections (and their original-language
   text), translation review;
 - parts.py: writing a story's credits, interviewee and exchanges;
@@ -44,6 +45,7 @@ from .bookkeeping import (
     is_inside,
     through_the_door,
 )
+from .embargoes import end_expired_embargoes, lift_embargo, lifts_early, set_embargo
 from .guard import (
     GUARDED_MODELS,
     WRITE,
@@ -121,15 +123,19 @@ __all__ = [
     "door",
     "edit_conflict_message",
     "edit_story",
+    "end_expired_embargoes",
     "guarded_tables",
     "is_inside",
     "keep_revision_tags",
+    "lift_embargo",
+    "lifts_early",
     "merge_tags",
     "picture_saved",
     "rename_tag",
     "restore_revision",
     "revoke_preview_link",
     "save_library_item",
+    "set_embargo",
     "state_of",
     "stories_showing",
     "story_changed",

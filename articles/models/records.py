@@ -135,6 +135,11 @@ AUDIT_ACTIONS = {
     "story.tags": "Tags changed",
     "correction.add": "Correction added",
     "correction.translate": "Correction translated",
+    # The embargo (articles/changes/embargoes.py): set or moved, lifted (early: with the reason),
+    # and ended by the scheduler when its time came.
+    "embargo.set": "Embargo set",
+    "embargo.lift": "Embargo lifted",
+    "embargo.end": "Embargo ended",
     "translation.confirm": "Translation confirmed",
     "tag.rename": "Tag renamed",
     "tag.merge": "Tags merged",
@@ -164,7 +169,11 @@ class RevisionTags(models.Model):
 # Revisions: every save of a story, its credits and its exchanges keeps a historical row
 # (django-simple-history); articles/revisions.py puts them together into story revisions.
 # app="articles" keeps the historical models in articles.models, where they have always been.
+# The embargo is not a revision's: it is written by its own door function, audited there.
 simple_history_register(
-    Article, app="articles", excluded_fields=["updated_at", "search_vector"], bases=[RevisionTags]
+    Article,
+    app="articles",
+    excluded_fields=["updated_at", "search_vector", "embargo_until", "embargo_note"],
+    bases=[RevisionTags],
 )
 simple_history_register(Byline, app="articles")

@@ -3,7 +3,7 @@ tags readers may see among them."""
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.conf import settings
@@ -69,10 +69,18 @@ class IsLive(models.Func):
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def published(self) -> Self:
-        """Stories a reader may see now: published, or scheduled with their time come."""
-        return self.filter(IsLive("status"), published_at__lte=timezone.now()).exclude(
-            status=Article.Status.SCHEDULED, translation_is_stale=True
+        """Stories a reader may see now: published, or scheduled with their time come, and not
+        under an embargo still to run (every public path reads stories through here)."""
+        now = timezone.now()
+        return (
+            self.filter(IsLive("status"), published_at__lte=now)
+            .filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=now))
+            .exclude(status=Article.Status.SCHEDULED, translation_is_stale=True)
         )
+
+    def embargoed(self, *, now: datetime | None = None) -> Self:
+        """Stories under an embargo still to run: no reader sees them until its time."""
+        return self.filter(embargo_until__gt=now or timezone.now())
 
     def for_listing(self) -> Self:
         """Fetch section, bylines and tags up front so list pages stay at a fixed query count."""
@@ -248,6 +256,22 @@ class Article(models.Model):
         ),
     )
     withdrawn_reason = models.TextField("public reason for withdrawal", blank=True, editable=False)
+    # An embargo: "not before" this time, whatever the state. Written only by the door's
+    # set_embargo / lift_embargo (articles/changes/embargoes.py), each with its own UPDATE.
+    embargo_until = models.DateTimeField(
+        "embargo until",
+        null=True,
+        blank=True,
+        help_text=(
+            "Not before this time: no reader sees the story until then, and it cannot be "
+            "published or scheduled earlier."
+        ),
+    )
+    embargo_note = models.TextField(
+        "embargo note",
+        blank=True,
+        help_text="For the desk only: who asked for the embargo, and why. Never shown to readers.",
+    )
     # Set when the original text changed after its translation was reviewed (articles.translation
     # keeps it current). A scheduled story so marked does not go live until reviewed again.
     translation_is_stale = models.BooleanField(default=False, editable=False)
@@ -280,6 +304,7 @@ class Article(models.Model):
             ("approve_article", "Can approve stories and send them to translation review"),
             ("review_translation", "Can pass or return a translation"),
             ("publish_article", "Can schedule, publish and withdraw stories"),
+            ("lift_embargo", "Can lift an embargo before its time"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -310,6 +335,13 @@ class Article(models.Model):
                 condition=Q(status__in=LIVE_STATES),
                 name="article_live_section_idx",
             ),
+            # The few stories under an embargo: when the next one ends (the page cache), and the
+            # ones whose time has come (publish_scheduled, every minute).
+            models.Index(
+                fields=["embargo_until"],
+                condition=Q(embargo_until__isnull=False),
+                name="article_embargo_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -319,7 +351,14 @@ class Article(models.Model):
     # translation review (staleness), search (the vector). A save of the story's content never
     # writes them, so a form opened before a colleague published cannot put the old state back.
     FIELDS_KEPT_OUT_OF_SAVE = frozenset(
-        {"status", "withdrawn_reason", "translation_is_stale", "search_vector"}
+        {
+            "status",
+            "withdrawn_reason",
+            "translation_is_stale",
+            "search_vector",
+            "embargo_until",
+            "embargo_note",
+        }
     )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
@@ -340,22 +379,39 @@ class Article(models.Model):
     @property
     def is_readable(self) -> bool:
         """Can a reader open it now? The same test as ArticleQuerySet.published(), for one story."""
+        now = timezone.now()
         return (
             self.status in LIVE_STATES
             and self.published_at is not None
-            and self.published_at <= timezone.now()
+            and self.published_at <= now
+            and not self.is_embargoed
             and not (self.status == ArticleStatus.SCHEDULED and self.translation_is_stale)
         )
 
     @property
+    def is_embargoed(self) -> bool:
+        """Is the story under an embargo still to run (no reader may see it yet)?"""
+        return self.embargo_until is not None and self.embargo_until > timezone.now()
+
+    @property
     def desk_status(self) -> str:
-        """The state as the desk needs to read it: "Published" only when readers can open it."""
+        """The state as the desk needs to read it: "Published" only when readers can open it;
+        "Embargoed until ..." and "Scheduled for ..." say when they will."""
         if self.is_readable:
             return "Published"
-        if self.status in LIVE_STATES and self.published_at is not None:
-            from ..desk_time import shown
+        from ..desk_time import shown
 
-            label = f"Scheduled for {shown(self.published_at, '%d %b %Y, %H:%M')}"
+        at = "%d %b %Y, %H:%M"
+        until = self.embargo_until
+        if until is not None and self.is_embargoed:
+            embargoed = f"mbargoed until {shown(until, at)}"
+            if self.status not in LIVE_STATES:
+                return f"{self.get_status_display()}, e{embargoed}"
+            if self.published_at is not None and self.published_at > until:
+                return f"E{embargoed}, scheduled for {shown(self.published_at, at)}"
+            return f"E{embargoed}"
+        if self.status in LIVE_STATES and self.published_at is not None:
+            label = f"Scheduled for {shown(self.published_at, at)}"
             if self.status == ArticleStatus.SCHEDULED and self.translation_is_stale:
                 label += ", held until the translation is reviewed again"
             return label

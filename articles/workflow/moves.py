@@ -244,9 +244,11 @@ def _apply(
             )
         if current.published_at is None or current.status == Status.SCHEDULED:
             # A scheduled story that an editor publishes early goes live now.
-            fields["published_at"] = (
-                now if current.published_at is None else min(current.published_at, now)
-            )
+            at = now if current.published_at is None else min(current.published_at, now)
+            if current.embargo_until is not None and at < current.embargo_until <= now:
+                # Held by an embargo set after it was scheduled: readers saw it from then.
+                at = current.embargo_until
+            fields["published_at"] = at
         fields["withdrawn_reason"] = ""
     elif spec.name == "withdraw":
         fields["withdrawn_reason"] = comment

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from ..changes import door
+from ..changes import door, end_expired_embargoes
 from ..models import Article
 from .moves import (
     TRANSITIONS,
@@ -25,10 +25,12 @@ class DuePublication:
 
     published: list[Article] = field(default_factory=list)
     refused: list[tuple[Article, str]] = field(default_factory=list)
+    embargoes_ended: list[Article] = field(default_factory=list)
 
 
 def publish_due(*, now: datetime | None = None) -> DuePublication:
-    """Publish every scheduled story whose time has come, on behalf of the scheduler.
+    """Publish every scheduled story whose time has come, on behalf of the scheduler, and end
+    the embargoes whose time has come (a story held by one is not due until then).
 
     The editor who scheduled the story made the decision; the audit row records no person.
     Safe to run at any moment and as often as wanted: a story is published once, because the
@@ -37,7 +39,11 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
     now = now or timezone.now()
     spec = TRANSITIONS["publish"]
     result = DuePublication()
-    due = Article.objects.filter(status=Status.SCHEDULED, published_at__lte=now)
+    # A story held by an embargo is not due before its time; once it comes, the story goes live
+    # below, then its embargo is ended (audited and announced) after the loop.
+    due = Article.objects.filter(status=Status.SCHEDULED, published_at__lte=now).exclude(
+        embargo_until__gt=now
+    )
     for pk in due.values_list("pk", flat=True):
         with door(), transaction.atomic():
             current = Article.objects.select_for_update().get(pk=pk)
@@ -66,4 +72,5 @@ def publish_due(*, now: datetime | None = None) -> DuePublication:
                 continue
         current.refresh_from_db()
         result.published.append(current)
+    result.embargoes_ended = end_expired_embargoes(now=now)
     return result

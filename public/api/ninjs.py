@@ -33,11 +33,14 @@ LANGUAGE = "en"
 
 def wire_queryset() -> ArticleQuerySet:
     """What the wire carries: the published stories, and the withdrawn ones readers had been
-    able to see (their publication time had come), with everything an item shows, in a fixed
-    number of queries. Drafts, stories on their way and scheduled ones not yet live are not
-    there."""
+    able to see (their publication time had come, and no embargo holds them back), with
+    everything an item shows, in a fixed number of queries. Drafts, stories on their way,
+    scheduled ones not yet live and embargoed ones are not there."""
+    now = timezone.now()
     published = Q(pk__in=Article.objects.published().values("pk"))
-    withdrawn = Q(status=Article.Status.WITHDRAWN, published_at__lte=timezone.now())
+    withdrawn = Q(status=Article.Status.WITHDRAWN, published_at__lte=now) & ~Q(
+        embargo_until__gt=now
+    )
     corrections = Correction.objects.order_by("created_at", "pk")
     return (
         Article.objects.filter(published | withdrawn)

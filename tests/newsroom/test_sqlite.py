@@ -120,4 +120,4 @@ def test_search_keeps_the_live_matches_from_an_index_without_reading_the_stories
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA index_info(article_live_search_idx)")
         columns = [row[2] for row in cursor.fetchall()]
-    assert columns == ["id", "status", "published_at", "translation_is_stale"]
+    assert columns == ["id", "status", "published_at", "translation_is_stale", "embargo_until"]

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         result = workflow.publish_due()
         for article in result.published:
             self.stdout.write(f"Published “{article}” (/articles/{article.slug}/).")
+        for article in result.embargoes_ended:
+            self.stdout.write(f"Embargo ended on “{article}” (/articles/{article.slug}/).")
         for article, reason in result.refused:
             self.stderr.write(f"Left “{article}” scheduled: {reason}")
         self.stdout.write(
