@@ -14,6 +14,7 @@ from articles.models import Article, Image
 from articles.search import snippet_for
 from articles.site_address import site_url
 from articles.text import clean_values
+from public import corrections
 from public.body import has_embeds as body_has_embeds
 from public.body import render_body
 from public.renditions import renditions_for
@@ -77,7 +78,7 @@ def news_article_json_ld(article: Article) -> SafeString:
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "datePublished": article.published_at.isoformat() if article.published_at else None,
-        "dateModified": article.updated_at.isoformat() if article.updated_at else None,
+        "dateModified": modified_at(article).isoformat() if article.updated_at else None,
         "inLanguage": "en",
         # Each credit as what it is (articles/credits.py): writers are the authors, a
         # translator is the translator, a photographer or an editor a contributor.
@@ -132,6 +133,13 @@ def corrections_of(article: Article) -> list:
     if related is None:
         return []
     return sorted(related.all(), key=lambda c: c.created_at)
+
+
+@register.filter
+def modified_at(article: Article):
+    """{{ article|modified_at }}: when readers last saw it change, a correction included (one is
+    added without saving the story)."""
+    return corrections.updated_at(article)
 
 
 @register.filter

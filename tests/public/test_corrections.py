@@ -353,3 +353,16 @@ def test_the_corrections_page_names_its_feeds_and_the_footer_names_it(client):
 def test_the_sitemap_lists_the_corrections_page(client):
     body = client.get("/sitemap-home.xml").content.decode()
     assert "/corrections/</loc>" in body
+
+
+def test_a_correction_is_the_pages_modified_time_for_search_engines_and_social_cards(
+    client, editor
+):
+    article = translated_story()
+    Article.objects.filter(pk=article.pk).update(updated_at=DECEMBER_3 - timedelta(days=20))
+    correct(article, editor, text="The latest.", at=DECEMBER_3)
+    html = client.get(article.get_absolute_url()).content.decode()
+    json_ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert json_ld is not None
+    assert '"dateModified": "2026-12-03T09:30:00+00:00"' in json_ld.group(1)
+    assert '<meta property="article:modified_time" content="2026-12-03T09:30:00+00:00">' in html
