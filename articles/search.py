@@ -299,6 +299,22 @@ def on_story_changed(sender, *, article_ids, changed, **kwargs) -> None:
 # Searching ---------------------------------------------------------------------------------------
 
 
+def _snippet(source: Any, query: SearchQuery, config: str) -> SearchHeadline:
+    """PostgreSQL's highlighted snippet of `source`: two fragments at most, between the markers
+    that mark() turns into <mark> once the text is escaped."""
+    return SearchHeadline(
+        source,
+        query,
+        config=config,
+        start_sel=START,
+        stop_sel=STOP,
+        max_words=35,
+        min_words=15,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+
+
 def _postgresql(published: ArticleQuerySet, words: str) -> ArticleQuerySet:
     query = SearchQuery(words, search_type="websearch", config=SEARCH_CONFIG)
     snippet_source = Func(
@@ -316,17 +332,7 @@ def _postgresql(published: ArticleQuerySet, words: str) -> ArticleQuerySet:
         published.filter(search_vector=query)
         .annotate(
             rank=SearchRank(F("search_vector"), query),
-            raw_snippet=SearchHeadline(
-                snippet_source,
-                query,
-                config=SEARCH_CONFIG,
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
+            raw_snippet=_snippet(snippet_source, query, SEARCH_CONFIG),
         )
         .for_listing()
         .order_by("-rank", "-published_at", "-pk")
@@ -363,17 +369,7 @@ def _postgresql_originals(offered: ArticleQuerySet, words: str) -> ArticleQueryS
         .filter(original_vector=query)
         .annotate(
             rank=SearchRank(F("original_vector"), query),
-            raw_snippet=SearchHeadline(
-                _original_text(),
-                query,
-                config=ORIGINAL_CONFIG,
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=35,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
+            raw_snippet=_snippet(_original_text(), query, ORIGINAL_CONFIG),
         )
         .select_related("section")
         .defer("body", "search_vector")
