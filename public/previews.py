@@ -127,7 +127,7 @@ def preview_original(request: HttpRequest, token: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return found
     article, shown = found
-    if not article.is_translated or not (article.source_headline or article.source_body):
+    if not article.has_original_text:  # the same rule as the public original page's
         return _not_found(request)
     return _private(
         render(
