@@ -313,8 +313,7 @@ def lookup(
     version, cached = looked_up
     if cached is None:
         return version, None
-    response = cached_response(cached)
-    return version, finish_response(request, response, version.changed_at, shared=True)
+    return version, serve_cached(request, cached, version)
 
 
 def is_cacheable(request: HttpRequest) -> bool:
@@ -379,14 +378,19 @@ def _store(
     return finish_response(request, response, version.changed_at, shared=True)
 
 
-def cached_response(cached: CachedPage) -> HttpResponse:
+def serve_cached(
+    request: HttpRequest, cached: CachedPage, version: SiteVersion, *, shared: bool = True
+) -> HttpResponse:
+    """A stored page as the answer to `request`, under `version` (its validators and headers:
+    finish_response). `shared` False for a page that stands in for a moment and must not be kept
+    by the edge cache."""
     status, content, headers = cached
     response = HttpResponse(content, status=status)
     for name, value in headers:
         response[name] = value
     # CommonMiddleware adds it on the full path; the fast path answers before it.
     response["Content-Length"] = str(len(content))
-    return response
+    return finish_response(request, response, version.changed_at, shared=shared)
 
 
 # Longer than a healthy replica's lag (/healthz reports it).

@@ -42,35 +42,25 @@ def while_another_renders(
             if cached is None:
                 return None, lock_key
             cache.delete(lock_key)
-            response = pages.cached_response(cached)
-            return pages.finish_response(request, response, version.changed_at, shared=True), None
+            return pages.serve_cached(request, cached, version), None
         previous = cache.get(pages.PREVIOUS_VERSION_KEY)
         if isinstance(previous, pages.SiteVersion) and previous.key != version.key:
             cached = cache.get(pages.page_key(request, previous))
             if cached is not None:
                 # Served, never stored, and not kept by the edge cache: it stands in for a
                 # moment only.
-                response = pages.cached_response(cached)
-                return pages.finish_response(
-                    request, response, previous.changed_at, shared=False
-                ), None
+                return pages.serve_cached(request, cached, previous, shared=False), None
         deadline = time.monotonic() + RENDER_WAIT_SECONDS
         while time.monotonic() < deadline:
             time.sleep(RENDER_WAIT_STEP)
             cached = cache.get(key)
             if cached is not None:
-                response = pages.cached_response(cached)
-                return pages.finish_response(
-                    request, response, version.changed_at, shared=True
-                ), None
+                return pages.serve_cached(request, cached, version), None
             if cache.get(lock_key) is None:
                 # The winner stored the page just now, or gave up (no page to store), or died.
                 cached = cache.get(key)
                 if cached is not None:
-                    response = pages.cached_response(cached)
-                    return pages.finish_response(
-                        request, response, version.changed_at, shared=True
-                    ), None
+                    return pages.serve_cached(request, cached, version), None
                 break
     except pages.CACHE_ERRORS:
         pages.logger.exception("Public page cache unreachable while %s was rendered", request.path)
