@@ -165,16 +165,7 @@ def document_vector() -> CombinedExpression:
         .annotate(text=StringAgg("contributor__name", " "))
         .values("text")[:1]
     )
-    original = Concat(
-        "source_headline",
-        Value(" "),
-        "source_dek",
-        Value(" "),
-        StripTags("source_body"),
-        Value(" "),
-        _exchanges_text("question_original", "answer_original"),
-        output_field=TextField(),
-    )
+    original = Concat("source_headline", Value(" "), _original_text(), output_field=TextField())
     return (
         SearchVector("headline", weight="A", config=SEARCH_CONFIG)
         + SearchVector("dek", weight="B", config=SEARCH_CONFIG)
